@@ -1,0 +1,5 @@
+import sys
+
+from stripe_contracts.cli import main
+
+sys.exit(main())

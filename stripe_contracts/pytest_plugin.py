@@ -1,0 +1,93 @@
+"""pytest plugin: options, ini keys and fixtures. Nothing else lives here.
+
+Heavy imports happen inside the fixtures, so projects that install the plugin but do not use
+it pay nothing at start-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from stripe_contracts.spec import Spec
+
+_spec_key = pytest.StashKey["Spec | Exception"]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("stripe-contracts", "stripe-contracts (Stripe contract testing)")
+    group.addoption(
+        "--stripe-spec",
+        action="append",
+        default=None,
+        metavar="PATH",
+        help="Stripe OpenAPI spec file or directory; repeat to layer an excerpt over a full spec",
+    )
+    group.addoption(
+        "--stripe-api-version",
+        default=None,
+        metavar="VERSION",
+        help="Stripe API version to pick when a spec directory holds several",
+    )
+    parser.addini(
+        "stripe_contracts_spec",
+        type="paths",
+        default=[],
+        help="Stripe OpenAPI spec files or directories, layered in order",
+    )
+    parser.addini(
+        "stripe_contracts_api_version",
+        default="",
+        help="Stripe API version to pick from a spec directory",
+    )
+
+
+def _load(config: pytest.Config) -> Spec:
+    cached = config.stash.get(_spec_key, None)
+    if cached is None:
+        from stripe_contracts.spec import load_spec
+
+        sources = config.getoption("stripe_spec") or config.getini("stripe_contracts_spec") or None
+        version = config.getoption("stripe_api_version") or config.getini(
+            "stripe_contracts_api_version"
+        )
+        try:
+            cached = load_spec(sources, api_version=version or None, project_dir=config.rootpath)
+        except Exception as exc:  # reported by the fixture that needs the spec
+            cached = exc
+        config.stash[_spec_key] = cached
+    if isinstance(cached, Exception):
+        raise cached
+    return cached
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    from stripe_contracts.errors import StripeContractsError
+
+    try:
+        spec = _load(config)
+    except StripeContractsError as exc:
+        return f"stripe-contracts: no spec loaded ({exc.message})"
+    versions = " + ".join(f"{d.api_version} ({d.source})" for d in spec.documents)
+    return f"stripe-contracts: Stripe API {versions}"
+
+
+@pytest.fixture(scope="session")
+def stripe_spec(pytestconfig: pytest.Config) -> Spec:
+    """The Stripe OpenAPI spec chosen by --stripe-spec / ini / STRIPE_CONTRACTS_SPEC."""
+    return _load(pytestconfig)
+
+
+@pytest.fixture
+def assert_stripe_valid(stripe_spec: Spec) -> Callable[..., None]:
+    """`assert_stripe_valid(obj, strict=True)`: fail the test with every violation of `obj`."""
+    from stripe_contracts.validation import assert_valid
+
+    def check(obj: Any, *, strict: bool = True) -> None:
+        __tracebackhide__ = True
+        assert_valid(obj, stripe_spec, strict=strict)
+
+    return check

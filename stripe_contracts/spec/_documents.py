@@ -1,0 +1,206 @@
+"""Read one OpenAPI document from disk, with a per-process and an on-disk cache.
+
+The on-disk cache is keyed by the file's sha256. It stores a small index plus every schema as
+its own marshal blob, so a warm load touches only the index and the schemas a test uses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import marshal
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stripe_contracts.errors import SpecError
+
+_CACHE_FORMAT = 1
+_MARSHAL_KEY = f"py{sys.version_info[0]}{sys.version_info[1]}-m{marshal.version}-f{_CACHE_FORMAT}"
+
+JSON = Any
+
+
+def cache_dir() -> Path:
+    """Where parsed specs and pinned downloads are kept (`STRIPE_CONTRACTS_CACHE` overrides)."""
+    explicit = os.environ.get("STRIPE_CONTRACTS_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "stripe-contracts"
+
+
+@dataclass
+class Document:
+    """One OpenAPI document: its identity, index data, and lazily decoded schemas."""
+
+    source: str
+    sha256: str
+    api_version: str
+    schema_count: int
+    resource_ids: dict[str, str]  # x-resourceId -> schema name
+    object_names: dict[str, list[str]]  # value of `object` -> schema names defining it
+    deleted_schemas: list[str]  # schemas with `deleted: true`
+    _schema_blobs: dict[str, bytes] = field(repr=False)
+    _paths_blob: bytes = field(repr=False)
+    _schemas: dict[str, JSON] = field(default_factory=dict, repr=False)
+    _paths: JSON | None = field(default=None, repr=False)
+
+    @property
+    def schema_names(self) -> list[str]:
+        return list(self._schema_blobs)
+
+    def schema(self, name: str) -> JSON:
+        found = self._schemas.get(name)
+        if found is None:
+            found = marshal.loads(self._schema_blobs[name])
+            self._schemas[name] = found
+        return found
+
+    @property
+    def paths(self) -> JSON:
+        if self._paths is None:
+            self._paths = marshal.loads(self._paths_blob)
+        return self._paths
+
+
+_in_process: dict[tuple[str, int, int], Document] = {}
+
+
+def read_document(path: Path, *, use_cache: bool = True) -> Document:
+    """Parse `path` (JSON or YAML) once per process, and once per content via the disk cache."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise SpecError.missing(str(path)) from None
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key in _in_process:
+        return _in_process[key]
+    raw = path.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    cached = _read_cache(digest) if use_cache else None
+    if cached is None:
+        cached = _index(_parse(path, raw), str(path), digest)
+        if use_cache:
+            _write_cache(cached)
+    cached.source = str(path)
+    _in_process[key] = cached
+    return cached
+
+
+def document_from_dict(data: JSON, *, source: str = "<dict>") -> Document:
+    """Index an already-parsed OpenAPI document (no caching)."""
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+    return _index(data, source, digest)
+
+
+def looks_like_openapi(path: Path) -> bool:
+    """Cheap check for directory scans: does this file parse as an OpenAPI document?"""
+    try:
+        read_document(path)
+    except SpecError:
+        return False
+    return True
+
+
+def _parse(path: Path, raw: bytes) -> JSON:
+    source = str(path)
+    if not raw.strip():
+        raise SpecError.unreadable(source, "the file is empty")
+    if path.suffix.lower() in {".yaml", ".yml"}:
+        import yaml
+
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        try:
+            return yaml.load(raw, Loader=loader)
+        except yaml.YAMLError as exc:
+            raise SpecError.unreadable(source, f"invalid YAML: {exc}") from None
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SpecError.unreadable(source, f"invalid JSON: {exc}") from None
+
+
+def _index(data: JSON, source: str, digest: str) -> Document:
+    if not (
+        isinstance(data, dict)
+        and isinstance(data.get("openapi"), str)
+        and isinstance(data.get("components"), dict)
+        and isinstance(data["components"].get("schemas"), dict)
+    ):
+        raise SpecError.not_openapi(source)
+    info = data.get("info")
+    version = str((info or {}).get("version") or "unknown") if isinstance(info, dict) else "unknown"
+    schemas: dict[str, JSON] = data["components"]["schemas"]
+    resource_ids: dict[str, str] = {}
+    object_names: dict[str, list[str]] = {}
+    deleted: list[str] = []
+    for name, schema in schemas.items():
+        if not isinstance(schema, dict):
+            continue
+        rid = schema.get("x-resourceId")
+        if isinstance(rid, str):
+            resource_ids[rid] = name
+        props = schema.get("properties") or {}
+        obj_enum = (props.get("object") or {}).get("enum") or []
+        for value in obj_enum:
+            object_names.setdefault(value, []).append(name)
+        if (props.get("deleted") or {}).get("enum") == [True]:
+            deleted.append(name)
+    return Document(
+        source=source,
+        sha256=digest,
+        api_version=version,
+        schema_count=len(schemas),
+        resource_ids=resource_ids,
+        object_names=object_names,
+        deleted_schemas=deleted,
+        _schema_blobs={name: marshal.dumps(s) for name, s in schemas.items()},
+        _paths_blob=marshal.dumps(data.get("paths") or {}),
+    )
+
+
+def _cache_file(digest: str) -> Path:
+    return cache_dir() / "parsed" / f"{digest}.{_MARSHAL_KEY}.marshal"
+
+
+def _read_cache(digest: str) -> Document | None:
+    try:
+        payload = marshal.loads(_cache_file(digest).read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    return Document(**payload)
+
+
+def _write_cache(doc: Document) -> None:
+    payload = {
+        "source": doc.source,
+        "sha256": doc.sha256,
+        "api_version": doc.api_version,
+        "schema_count": doc.schema_count,
+        "resource_ids": doc.resource_ids,
+        "object_names": doc.object_names,
+        "deleted_schemas": doc.deleted_schemas,
+        "_schema_blobs": doc._schema_blobs,
+        "_paths_blob": doc._paths_blob,
+    }
+    target = _cache_file(doc.sha256)
+    with contextlib.suppress(OSError):  # a cache we cannot write is only slower, never wrong
+        write_atomic(target, marshal.dumps(payload))
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Write `data` to `target` through a temporary file in the same directory."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,163 @@
+"""Find the spec to use: explicit sources, `STRIPE_CONTRACTS_SPEC`, `schemas/`, pinned download.
+
+A directory may hold several specs: the full spec whose `info.version` matches the requested
+API version is the base (the newest one when no version is asked for) and every excerpt in the
+directory (a document with fewer than `EXCERPT_MAX_SCHEMAS` schemas) is layered over it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from stripe_contracts.errors import SpecError
+from stripe_contracts.spec._documents import (
+    Document,
+    cache_dir,
+    document_from_dict,
+    read_document,
+    write_atomic,
+)
+from stripe_contracts.spec._model import Spec
+
+ENV_VAR = "STRIPE_CONTRACTS_SPEC"
+LOCK_FILE = "stripe-spec.lock.json"
+EXCERPT_MAX_SCHEMAS = 100
+_SPEC_SUFFIXES = {".json", ".yaml", ".yml"}
+
+
+@dataclass(frozen=True)
+class PinnedSpec:
+    """A spec downloaded from `url`, trusted only if its sha256 is `sha256`."""
+
+    url: str
+    sha256: str
+
+
+SpecSource = str | os.PathLike[str] | PinnedSpec | dict  # type: ignore[type-arg]
+
+
+def load_spec(
+    source: SpecSource | Sequence[SpecSource] | None = None,
+    *,
+    api_version: str | None = None,
+    project_dir: str | os.PathLike[str] | None = None,
+) -> Spec:
+    """Load and layer Stripe OpenAPI documents into a `Spec`.
+
+    `source` is a file, a directory of specs, a parsed dict, a `PinnedSpec`, or a sequence of
+    those layered in order. Without it: `STRIPE_CONTRACTS_SPEC` (paths separated by
+    `os.pathsep`), then `<project_dir>/schemas/` if it holds OpenAPI documents, then the pin in
+    `<project_dir>/schemas/stripe-spec.lock.json` (`{"url": ..., "sha256": ...}`).
+    """
+    sources = _resolve(source, Path(project_dir or Path.cwd()))
+    documents: list[Document] = []
+    for item in sources:
+        documents.extend(_documents_for(item, api_version))
+    spec = Spec(documents)
+    if api_version and not _version_matches(spec.api_version, api_version):
+        raise SpecError.no_version(
+            " + ".join(d.source for d in documents),
+            api_version,
+            [d.api_version for d in documents],
+        )
+    return spec
+
+
+def _resolve(source: SpecSource | Sequence[SpecSource] | None, project: Path) -> list[SpecSource]:
+    if source is not None:
+        if isinstance(source, (str, os.PathLike, PinnedSpec, dict)):
+            return [source]
+        return list(source)
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return [p for p in env.split(os.pathsep) if p]
+    schemas = project / "schemas"
+    if schemas.is_dir() and _spec_files(schemas):
+        return [schemas]
+    lock = schemas / LOCK_FILE
+    if lock.is_file():
+        return [_read_lock(lock)]
+    raise SpecError.missing(f"{ENV_VAR} (unset), {schemas}/ (no OpenAPI documents), {lock}")
+
+
+def _documents_for(item: SpecSource, api_version: str | None) -> list[Document]:
+    if isinstance(item, dict):
+        return [document_from_dict(item)]
+    if isinstance(item, PinnedSpec):
+        return [read_document(download(item))]
+    path = Path(item)
+    if path.is_dir():
+        return _from_directory(path, api_version)
+    return [read_document(path)]
+
+
+def _from_directory(directory: Path, api_version: str | None) -> list[Document]:
+    documents = _spec_files(directory)
+    if not documents:
+        raise SpecError.missing(f"{directory}/ (no OpenAPI documents in it)")
+    full = [d for d in documents if d.schema_count >= EXCERPT_MAX_SCHEMAS]
+    excerpts = [d for d in documents if d.schema_count < EXCERPT_MAX_SCHEMAS]
+    if api_version:
+        bases = [d for d in full if _version_matches(d.api_version, api_version)]
+        if not bases:
+            raise SpecError.no_version(str(directory), api_version, [d.api_version for d in full])
+    else:
+        bases = sorted(full, key=lambda d: d.api_version)[-1:]
+    if not bases:  # only excerpts: layer them alone
+        return sorted(excerpts, key=lambda d: d.source)
+    return [bases[0], *sorted(excerpts, key=lambda d: d.source)]
+
+
+def _spec_files(directory: Path) -> list[Document]:
+    found = []
+    for path in sorted(directory.iterdir()):
+        if path.suffix.lower() not in _SPEC_SUFFIXES or not path.is_file():
+            continue
+        try:
+            found.append(read_document(path))
+        except SpecError:
+            continue  # fixtures, manifests and other JSON live beside specs
+    return found
+
+
+def _version_matches(actual: str, wanted: str) -> bool:
+    """'2026-09-30.endive' matches '2026-09-30' and '2026-09-30.endive'."""
+    return actual == wanted or actual.split(".")[0] == wanted.split(".")[0]
+
+
+def _read_lock(lock: Path) -> PinnedSpec:
+    try:
+        data = json.loads(lock.read_text())
+        return PinnedSpec(url=str(data["url"]), sha256=str(data["sha256"]).lower())
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise SpecError(
+            f"cannot read spec lock {lock}: {exc}",
+            hint='the lock is JSON: {"url": "https://...", "sha256": "<64 hex digits>"}',
+        ) from None
+
+
+def download(pin: PinnedSpec) -> Path:
+    """Fetch `pin.url` into the user cache once; a checksum mismatch is an error."""
+    suffix = Path(pin.url.split("?")[0]).suffix or ".json"
+    target = cache_dir() / "downloads" / f"{pin.sha256}{suffix}"
+    if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == pin.sha256:
+        return target
+    try:
+        with urllib.request.urlopen(pin.url, timeout=60) as response:
+            body = response.read()
+    except OSError as exc:
+        raise SpecError(
+            f"cannot download spec {pin.url}: {exc}",
+            hint=f"check the URL, or download it yourself and set {ENV_VAR} to the file",
+        ) from None
+    actual = hashlib.sha256(body).hexdigest()
+    if actual != pin.sha256:
+        raise SpecError.checksum(pin.url, pin.sha256, actual)
+    write_atomic(target, body)
+    return target

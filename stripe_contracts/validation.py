@@ -1,0 +1,345 @@
+"""Validate Stripe objects against the spec: `validate` lists violations, `assert_valid` raises.
+
+The schema is chosen from the object's `object` field (and `deleted`). Each schema is
+translated (see `spec._translate`) and compiled once per spec and reused. Engine errors are
+explained here, in one place: an `anyOf` failure descends into the alternative the value was
+meant to be (an expanded `customer` is checked as a customer), so the pointer lands on the
+field that is actually wrong.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from stripe_contracts._engines import ENGINES, Compiled, Engine, RawError, compile_schema
+from stripe_contracts.errors import ContractViolation, StripeContractsError, UnknownObjectType
+from stripe_contracts.spec import Spec
+from stripe_contracts.spec._translate import translate
+
+JSON = Any
+Severity = Literal["error", "warning"]
+_REF_PREFIX = "#/components/schemas/"
+_BYPASS = "x-stripeBypassValidation"
+
+__all__ = ["ENGINES", "Violation", "assert_valid", "validate", "validate_as"]
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: which object, where (JSON pointer), what was expected and found."""
+
+    object_type: str
+    object_id: str | None
+    pointer: str
+    rule: str
+    expected: JSON
+    actual: JSON
+    api_version: str
+    detail: str
+    severity: Severity = "error"
+
+    @property
+    def message(self) -> str:
+        who = f"{self.object_type} {self.object_id}" if self.object_id else self.object_type
+        where = self.pointer or "/"
+        warn = " [warning: Stripe may send values outside this enum]" * (self.severity == "warning")
+        return f"{who} at {where}: {self.detail} (Stripe API {self.api_version}){warn}"
+
+    def __str__(self) -> str:
+        return self.message
+
+    def as_dict(self) -> dict[str, JSON]:
+        return {**asdict(self), "message": self.message}
+
+
+def validate(
+    obj: JSON,
+    spec: Spec,
+    *,
+    strict: bool = True,
+    recorded: bool = False,
+    engine: Engine = "rust",
+) -> list[Violation]:
+    """Every way `obj` breaks `spec`; empty when it is valid.
+
+    `strict` rejects properties the spec does not define. `recorded` is for real traffic:
+    values outside an enum that Stripe marks `x-stripeBypassValidation` become warnings.
+    """
+    if not isinstance(obj, dict):
+        raise StripeContractsError(
+            f"expected a Stripe object (a JSON object), got {type(obj).__name__}",
+            hint='pass the parsed JSON of one object, e.g. {"object": "customer", ...}',
+        )
+    object_type = obj.get("object")
+    if object_type == "list" and isinstance(obj.get("data"), list):
+        found: list[Violation] = []
+        for index, item in enumerate(obj["data"]):
+            for v in validate(item, spec, strict=strict, recorded=recorded, engine=engine):
+                found.append(_reroot(v, f"/data/{index}"))
+        return found
+    if not isinstance(object_type, str):
+        raise UnknownObjectType(
+            f"object {obj.get('id', '(no id)')!r} has no `object` field"
+            if object_type is None
+            else f"`object` must be a string, got {object_type!r}",
+            hint='every Stripe object names its type, e.g. "object": "subscription"',
+        )
+    schema_name = spec.schema_name_for(object_type, deleted=obj.get("deleted") is True)
+    return validate_as(obj, schema_name, spec, strict=strict, recorded=recorded, engine=engine)
+
+
+def validate_as(
+    instance: JSON,
+    schema_name: str,
+    spec: Spec,
+    *,
+    strict: bool = True,
+    recorded: bool = False,
+    engine: Engine = "rust",
+) -> list[Violation]:
+    """Validate `instance` against the named component schema (e.g. a request body schema)."""
+    compiled = _compiled(spec, schema_name, strict, engine)
+    if compiled.is_valid(instance):
+        return []
+    explainer = _Explainer(instance, schema_name, spec, recorded)
+    found: dict[tuple[str, str], Violation] = {}
+    for raw in compiled.errors(instance):
+        for v in explainer.explain(raw):
+            found.setdefault((v.pointer, v.rule), v)
+    return sorted(found.values(), key=lambda v: (v.pointer, v.rule))
+
+
+def assert_valid(obj: JSON, spec: Spec, *, strict: bool = True, engine: Engine = "rust") -> None:
+    """Raise `ContractViolation` (an `AssertionError`) listing every violation of `obj`."""
+    errors = [v for v in validate(obj, spec, strict=strict, engine=engine) if v.severity == "error"]
+    if errors:
+        raise ContractViolation(errors)
+
+
+_cache: dict[tuple[str, str, bool, Engine], Compiled] = {}
+
+
+def _compiled(spec: Spec, schema_name: str, strict: bool, engine: Engine) -> Compiled:
+    key = (spec.key, schema_name, strict, engine)
+    compiled = _cache.get(key)
+    if compiled is None:
+        components = {
+            name: translate(spec.schema(name), strict=strict) for name in spec.closure(schema_name)
+        }
+        root = {"$ref": _REF_PREFIX + schema_name, "components": {"schemas": components}}
+        compiled = compile_schema(root, engine)
+        _cache[key] = compiled
+    return compiled
+
+
+def _reroot(v: Violation, prefix: str) -> Violation:
+    return Violation(**{**asdict(v), "pointer": prefix + v.pointer})
+
+
+def _pointer(path: Iterable[str | int]) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+class _Explainer:
+    """Turns engine errors into `Violation`s with the pointer of the field that is wrong."""
+
+    def __init__(self, root: JSON, schema_name: str, spec: Spec, recorded: bool) -> None:
+        self.spec = spec
+        self.recorded = recorded
+        self.schema_name = schema_name
+        self.object_type = (
+            str(root.get("object", schema_name)) if isinstance(root, dict) else (schema_name)
+        )
+        self.object_id = root.get("id") if isinstance(root, dict) else None
+
+    def explain(self, raw: RawError) -> list[Violation]:
+        handler: Callable[[RawError], list[Violation]] = getattr(
+            self, f"_on_{raw.keyword}", self._generic
+        )
+        return handler(raw)
+
+    def _violation(
+        self,
+        raw: RawError,
+        rule: str,
+        detail: str,
+        *,
+        expected: JSON,
+        path: tuple[str | int, ...] | None = None,
+        actual: JSON = None,
+    ) -> Violation:
+        bypass = self.recorded and bool(raw.schema.get(_BYPASS)) and rule in ("enum", "anyOf")
+        return Violation(
+            object_type=self.object_type,
+            object_id=self.object_id,
+            pointer=_pointer(raw.path if path is None else path),
+            rule=rule,
+            expected=expected,
+            actual=raw.instance if actual is None else actual,
+            api_version=self.spec.version_of(self._owner_schema(raw)),
+            detail=detail,
+            severity="warning" if bypass else "error",
+        )
+
+    def _owner_schema(self, raw: RawError) -> str:
+        return self.schema_name
+
+    def _on_enum(self, raw: RawError) -> list[Violation]:
+        allowed = [v for v in raw.schema["enum"] if v is not None]
+        nullable = None in raw.schema["enum"]
+        shown = json.dumps(sorted(allowed, key=str)).replace('"', "'")
+        extra = " (or null)" if nullable else ""
+        return [
+            self._violation(
+                raw, "enum", f"{raw.instance!r} is not one of {shown}{extra}", expected=allowed
+            )
+        ]
+
+    def _on_type(self, raw: RawError) -> list[Violation]:
+        expected = raw.schema["type"]
+        kinds = expected if isinstance(expected, list) else [expected]
+        return [
+            self._violation(
+                raw,
+                "type",
+                f"{_short(raw.instance)} is not of type {' or '.join(map(str, kinds))}",
+                expected=kinds,
+            )
+        ]
+
+    def _on_required(self, raw: RawError) -> list[Violation]:
+        present = raw.instance if isinstance(raw.instance, dict) else {}
+        missing = [name for name in raw.schema["required"] if name not in present]
+        return [
+            self._violation(
+                raw,
+                "required",
+                f"required property {name!r} is missing",
+                expected=name,
+                path=(*raw.path, name),
+                actual=None,
+            )
+            for name in missing
+        ]
+
+    def _on_additionalProperties(self, raw: RawError) -> list[Violation]:
+        known = set(raw.schema.get("properties") or {})
+        extra = [k for k in raw.instance if k not in known]
+        return [
+            self._violation(
+                raw,
+                "unknown-property",
+                f"property {name!r} is not defined by this API version's schema "
+                "(a typo, or a field from another API version)",
+                expected=sorted(known),
+                path=(*raw.path, name),
+                actual=raw.instance[name],
+            )
+            for name in extra
+        ]
+
+    def _on_anyOf(self, raw: RawError) -> list[Violation]:
+        alternatives = [self._resolve(branch) for branch in raw.schema[raw.keyword]]
+        chosen = _choose_branch(raw.instance, alternatives)
+        if chosen is not None:
+            errors = dict(raw.branches).get(chosen, [])
+            if errors:
+                return [v for sub in errors for v in self.explain(sub)]
+        described = [_describe(alt) for alt in alternatives]
+        if isinstance(raw.instance, dict) and "object" in raw.instance:
+            got = f"an expanded {raw.instance.get('object')!r} object"
+            rule = "expandable"
+        else:
+            got = _short(raw.instance)
+            rule = "type"
+        return [
+            self._violation(
+                raw, rule, f"expected {_join(described)}, got {got}", expected=described
+            )
+        ]
+
+    _on_oneOf = _on_anyOf
+
+    def _generic(self, raw: RawError) -> list[Violation]:
+        limit = raw.schema.get(raw.keyword)
+        detail = {
+            "maxLength": f"{_short(raw.instance)} is longer than {limit} characters",
+            "format": f"{_short(raw.instance)} is not a valid {limit!r} value",
+        }.get(raw.keyword, f"{_short(raw.instance)} breaks {raw.keyword}={limit!r}")
+        return [self._violation(raw, raw.keyword, detail, expected=limit)]
+
+    def _resolve(self, node: JSON) -> JSON:
+        ref = node.get("$ref") if isinstance(node, dict) else None
+        if isinstance(ref, str) and ref.startswith(_REF_PREFIX):
+            return self.spec.schema(ref[len(_REF_PREFIX) :])
+        return node
+
+
+def _json_kind(value: JSON) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _accepts_kind(schema: JSON, kind: str) -> bool:
+    declared = schema.get("type")
+    if declared is None:
+        return "properties" in schema if kind == "object" else True
+    kinds = declared if isinstance(declared, list) else [declared]
+    return kind in kinds or (kind == "integer" and "number" in kinds)
+
+
+def _object_enum(schema: JSON) -> list[str]:
+    return list(((schema.get("properties") or {}).get("object") or {}).get("enum") or [])
+
+
+def _choose_branch(instance: JSON, alternatives: list[JSON]) -> int | None:
+    """The alternative `instance` was meant to be, or None when it fits none of them."""
+    kind = _json_kind(instance)
+    fitting = [i for i, alt in enumerate(alternatives) if _accepts_kind(alt, kind)]
+    if kind == "object" and isinstance(instance, dict) and "object" in instance:
+        deleted = instance.get("deleted") is True
+        typed = [
+            i
+            for i in fitting
+            if instance["object"] in _object_enum(alternatives[i])
+            and ("deleted" in (alternatives[i].get("properties") or {})) == deleted
+        ] or [i for i in fitting if instance["object"] in _object_enum(alternatives[i])]
+        if typed:
+            return typed[0]
+        if any(_object_enum(alternatives[i]) for i in fitting):
+            return None  # an expanded object of the wrong type
+    return fitting[0] if len(fitting) == 1 else (fitting[0] if fitting else None)
+
+
+def _describe(schema: JSON) -> str:
+    names = _object_enum(schema)
+    if names:
+        deleted = "deleted " if "deleted" in (schema.get("properties") or {}) else ""
+        return f"{deleted}{names[0]} object"
+    declared = schema.get("type", "any value")
+    if declared == "string" and "enum" not in schema:
+        return "id string"
+    return str(declared)
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def _short(value: JSON) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import pytest
+
+from conftest import EXCERPT, SHARED
+
+pytest_plugins = ["pytester"]
+SPEC = SHARED / "spec3.2023-08-16.json"
+
+
+@pytest.fixture(autouse=True)
+def _plain_inner_runs(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inner runs see only this plugin: not xdist, nor a benchmark plugin the machine has."""
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:xdist -p no:benchmark -p no:cacheprovider")
+
+
+def test_help_lists_the_options(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--help")
+    result.stdout.fnmatch_lines(
+        [
+            "stripe-contracts (Stripe contract testing):",
+            "*--stripe-spec=PATH*",
+            "*--stripe-api-version=VERSION*",
+            "*stripe_contracts_spec*",
+        ]
+    )
+
+
+def test_fixtures_validate_with_the_configured_spec(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        def test_good(stripe_spec, assert_stripe_valid):
+            assert stripe_spec.api_version == "2023-08-16"
+            assert_stripe_valid({"id": "cus_1", "object": "customer", "deleted": True})
+
+        def test_bad(assert_stripe_valid):
+            assert_stripe_valid({"id": "cus_1", "object": "customer", "deleted": True, "extra": 1})
+        """
+    )
+    result = pytester.runpytest(f"--stripe-spec={SPEC}", f"--stripe-spec={EXCERPT}")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "stripe-contracts: Stripe API 2023-08-16 (*) + 2026-09-30.endive (*)",
+            "*customer cus_1 at /extra: property 'extra' is not defined*(Stripe API 2023-08-16)*",
+        ]
+    )
+
+
+def test_ini_picks_the_version_from_a_directory(pytester: pytest.Pytester) -> None:
+    pytester.makeini(
+        f"""
+        [pytest]
+        stripe_contracts_spec = {SHARED}
+        stripe_contracts_api_version = 2020-08-27
+        """
+    )
+    pytester.makepyfile("def test_v(stripe_spec): assert stripe_spec.api_version == '2020-08-27'")
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1)
+
+
+def test_missing_spec_is_reported_in_the_header_and_by_the_fixture(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("STRIPE_CONTRACTS_SPEC", raising=False)
+    pytester.makepyfile("def test_v(stripe_spec): pass")
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["stripe-contracts: no spec loaded (no Stripe OpenAPI spec*", "*SpecError*"]
+    )

@@ -1,0 +1,66 @@
+"""Every code sample in the README runs here, so the README stays true."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import SHARED
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+PYTHON_BLOCKS = re.findall(r"```python\n(.*?)```", README, re.S)
+BASH_LINES = [
+    line
+    for block in re.findall(r"```bash\n(.*?)```", README, re.S)
+    for line in block.splitlines()
+    if line.startswith("stripe-contracts ")
+]
+SPEC = SHARED / "spec3.2023-08-16.json"
+
+
+def test_the_readme_has_the_samples_this_file_runs() -> None:
+    assert len(PYTHON_BLOCKS) >= 2 and BASH_LINES
+
+
+@pytest.mark.parametrize("block", [b for b in PYTHON_BLOCKS if "def test_" not in b])
+def test_library_samples_run(block: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    exec(compile(block, "README.md", "exec"), {})
+
+
+pytest_plugins = ["pytester"]
+
+
+@pytest.mark.parametrize("block", [b for b in PYTHON_BLOCKS if "def test_" in b])
+def test_pytest_samples_pass(
+    block: str, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:xdist -p no:benchmark -p no:cacheprovider")
+    pytester.makepyfile(test_readme_sample=block)
+    result = pytester.runpytest(f"--stripe-spec={SPEC}")
+    result.assert_outcomes(passed=block.count("def test_"))
+
+
+@pytest.mark.parametrize("line", BASH_LINES)
+def test_cli_lines_run(line: str, tmp_path: Path) -> None:
+    payloads = tmp_path / "payloads"
+    payloads.mkdir()
+    (payloads / "customer.json").write_text(
+        json.dumps({"id": "cus_1", "object": "customer", "deleted": True})
+    )
+    args = [a.replace("path/to/spec3.json", str(SPEC)) for a in shlex.split(line)]
+    args = [str(payloads) if a == "payloads/" else a for a in args]
+    done = subprocess.run(
+        [sys.executable, "-m", "stripe_contracts", *args[1:]],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["valid"] is True
