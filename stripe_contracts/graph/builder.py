@@ -1,0 +1,169 @@
+"""`GraphBuilder`: the public entry point that builds, renders, expands and validates graphs."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from stripe_contracts.errors import InvalidArgument
+from stripe_contracts.graph.expand import expand_paths
+from stripe_contracts.graph.model import BillingModel, plan_graph
+from stripe_contracts.graph.render import render, render_entitlement_summary
+from stripe_contracts.spec import Spec
+from stripe_contracts.validation import validate
+
+JSON = Any
+_OVERRIDABLE = ("customer", "payment_method", "subscription", "invoice", "payment_intent", "charge")
+
+
+@dataclass
+class Graph:
+    """Every object a subscription touches, as plain dicts shaped like Stripe's JSON."""
+
+    spec: Spec
+    seed: int
+    model: BillingModel = field(repr=False)
+    objects: dict[str, dict[str, JSON]] = field(repr=False)
+    subscription: dict[str, JSON] = field(repr=False)
+    active_entitlement_summary: dict[str, JSON] = field(repr=False)
+
+    def _get(self, object_id: str | None) -> dict[str, JSON] | None:
+        return self.objects[object_id] if object_id else None
+
+    @property
+    def customer(self) -> dict[str, JSON]:
+        return self.objects[self.model.customer_id]
+
+    @property
+    def payment_method(self) -> dict[str, JSON] | None:
+        return self._get(self.model.payment_method_id)
+
+    @property
+    def invoice(self) -> dict[str, JSON]:
+        return self.objects[self.model.invoice.id]
+
+    @property
+    def payment_intent(self) -> dict[str, JSON] | None:
+        return self._get(self.model.payment_intent.id if self.model.payment_intent else None)
+
+    @property
+    def charge(self) -> dict[str, JSON] | None:
+        return self._get(self.model.charge.id if self.model.charge else None)
+
+    @property
+    def products(self) -> list[dict[str, JSON]]:
+        return [self.objects[p.id] for p in self.model.products]
+
+    @property
+    def prices(self) -> list[dict[str, JSON]]:
+        return [self.objects[p.id] for p in self.model.prices]
+
+    @property
+    def features(self) -> list[dict[str, JSON]]:
+        return [self.objects[f.id] for f in self.model.features]
+
+    @property
+    def product_features(self) -> list[dict[str, JSON]]:
+        return [
+            self.objects[i] for p in self.model.products for i in p.product_feature_ids.values()
+        ]
+
+    @property
+    def active_entitlements(self) -> list[dict[str, JSON]]:
+        return [self.objects[e] for e in self.model.entitlement_ids.values()]
+
+    def of_type(self, object_type: str) -> list[dict[str, JSON]]:
+        return [o for o in self.objects.values() if o.get("object") == object_type]
+
+
+class GraphBuilder:
+    """Builds consistent subscription graphs for one spec, deterministic from `seed`.
+
+    >>> g = GraphBuilder(spec=spec, seed=7).subscription(status="past_due")
+    >>> g.invoice["status"]
+    'open'
+    """
+
+    def __init__(self, *, spec: Spec, seed: int = 0, validate: bool = True) -> None:
+        self.spec = spec
+        self.seed = seed
+        self.validate = validate
+        sub_schema = spec.schema(spec.schema_name_for("subscription"))
+        self.statuses: tuple[str, ...] = tuple(sub_schema["properties"]["status"]["enum"])
+        price_schema = spec.schema(spec.schema_name_for("price"))
+        recurring = price_schema["properties"]["recurring"]
+        recurring_ref = next(b["$ref"] for b in recurring["anyOf"])
+        self.intervals: tuple[str, ...] = tuple(
+            spec.schema(recurring_ref.rsplit("/", 1)[1])["properties"]["interval"]["enum"]
+        )
+
+    def subscription(
+        self,
+        *,
+        status: str = "active",
+        items: list[dict[str, JSON]] | None = None,
+        currency: str | None = None,
+        collection_method: str = "charge_automatically",
+        trial_days: int | None = None,
+        payment_outcome: str = "declined",
+        start: int | None = None,
+        expand: Sequence[str] = (),
+        seed: int | None = None,
+        **overrides: dict[str, JSON],
+    ) -> Graph:
+        """One subscription and everything it touches, in the given status.
+
+        `overrides` (`customer={...}`, `subscription={...}`, `invoice={...}`,
+        `payment_intent={...}`, `charge={...}`, `payment_method={...}`) win over generated
+        values and are validated like everything else.
+        """
+        unknown = sorted(set(overrides) - set(_OVERRIDABLE))
+        if unknown:
+            raise InvalidArgument(
+                f"unknown argument(s) {unknown}",
+                hint=f"overrides are given per object: {', '.join(_OVERRIDABLE)}",
+            )
+        for name, value in overrides.items():
+            if not isinstance(value, dict):
+                raise InvalidArgument(
+                    f"{name}={value!r} must be a dict of fields",
+                    hint=f'e.g. {name}={{"metadata": {{"k": "v"}}}}',
+                )
+        graph_seed = self.seed if seed is None else seed
+        model = plan_graph(
+            seed=graph_seed,
+            status=status,
+            items=copy.deepcopy(items),
+            currency=currency,
+            collection_method=collection_method,
+            trial_days=trial_days,
+            payment_outcome=payment_outcome,
+            start=start,
+            statuses_allowed=self.statuses,
+            intervals_allowed=self.intervals,
+            overrides=overrides,
+        )
+        objects = render(model, self.spec)
+        if self.validate:
+            self._check(objects, overrides)
+        subscription = objects[model.subscription.id]
+        if expand:
+            subscription = expand_paths(subscription, list(expand), objects, self.spec)
+        summary = render_entitlement_summary(model, objects)
+        return Graph(self.spec, graph_seed, model, objects, subscription, summary)
+
+    def _check(self, objects: dict[str, dict[str, JSON]], overrides: dict[str, JSON]) -> None:
+        for obj in objects.values():
+            violations = [v for v in validate(obj, self.spec) if v.severity == "error"]
+            if violations:
+                blamed = [n for n in overrides if obj.get("object") == n]
+                where = f"the {blamed[0]}= override" if blamed else "the generated graph"
+                raise InvalidArgument(
+                    f"{where} breaks Stripe API {self.spec.api_version}: "
+                    + "; ".join(v.message for v in violations[:5]),
+                    hint="fix the override's field names and types"
+                    if blamed
+                    else "this is a bug in stripe-contracts; please report it with the seed",
+                )

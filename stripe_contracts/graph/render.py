@@ -1,0 +1,608 @@
+"""Render a `BillingModel` onto the skeletons of one spec version.
+
+Each object starts as the version's skeleton (every property it defines) and the semantic
+values are written onto it. A value whose field the version does not define is dropped, never
+invented: the 2020 PaymentIntent gets its `charges` list, the 2023 one its `latest_charge`,
+because each spec defines only one of them — no table of API dates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stripe_contracts.graph.model import BillingModel, Charge, Invoice, Item, Line, Price
+from stripe_contracts.spec import Spec
+from stripe_contracts.spec.skeleton import skeleton, skeleton_of
+
+JSON = Any
+_REF_PREFIX = "#/components/schemas/"
+
+
+def fill(spec: Spec, object_type: str, values: dict[str, JSON]) -> dict[str, JSON]:
+    """The skeleton of `object_type` with `values` written where the version has a home."""
+    name = spec.schema_name_for(object_type)
+    obj = skeleton(spec, name)
+    _merge(spec, spec.schema(name), obj, values)
+    return obj
+
+
+def _merge(spec: Spec, schema: JSON, target: dict[str, JSON], values: dict[str, JSON]) -> None:
+    props = schema.get("properties") or {}
+    for key, value in values.items():
+        prop = props.get(key)
+        if prop is None:
+            if schema.get("additionalProperties") and not props:
+                target[key] = value  # metadata-like maps take any key
+            continue  # no home in this version: dropped
+        if value is None and not prop.get("nullable"):
+            continue  # "absent" where this version cannot say null: keep the skeleton's value
+        current = target.get(key)
+        sub = _object_schema(spec, prop)
+        if isinstance(value, dict) and sub is not None and value.get("object", "list") == "list":
+            if not isinstance(current, dict):
+                current = skeleton_of(spec, sub)
+                target[key] = current
+            _merge(spec, sub, current, value)
+        else:
+            target[key] = value
+
+
+def _object_schema(spec: Spec, prop: JSON) -> JSON | None:
+    """The object schema a property holds (through `$ref` and `anyOf` wrappers), if any."""
+    node = prop
+    for _ in range(4):
+        if "$ref" in node:
+            node = spec.schema(node["$ref"][len(_REF_PREFIX) :])
+        elif "anyOf" in node:
+            objects = [b for b in node["anyOf"] if "$ref" in b or "properties" in b]
+            if len(objects) != 1:
+                return None
+            node = objects[0]
+        else:
+            break
+    return node if "properties" in node or node.get("additionalProperties") else None
+
+
+def render(model: BillingModel, spec: Spec) -> dict[str, dict[str, JSON]]:
+    """Every object of the graph, keyed by id (the entitlement summary under its customer)."""
+    out: dict[str, dict[str, JSON]] = {}
+    m = model
+    cust = m.customer_id
+    out[cust] = fill(
+        spec,
+        "customer",
+        {
+            "id": cust,
+            "created": m.customer_created,
+            "currency": m.currency,
+            "email": m.person.email,
+            "name": m.person.name,
+            "phone": m.person.phone,
+            "address": m.person.address,
+            "delinquent": m.delinquent,
+            "invoice_prefix": m.invoice.number.split("-")[0],
+            "next_invoice_sequence": int(m.invoice.number.split("-")[1]) + 1,
+            "invoice_settings": {"default_payment_method": m.payment_method_id},
+            "preferred_locales": [],
+            "tax_exempt": "none",
+            **m.overrides.get("customer", {}),
+        },
+    )
+    if m.payment_method_id and m.card:
+        card = m.card
+        out[m.payment_method_id] = fill(
+            spec,
+            "payment_method",
+            {
+                "id": m.payment_method_id,
+                "created": m.payment_method_created,
+                "customer": cust,
+                "type": "card",
+                "billing_details": {
+                    "name": m.person.name,
+                    "email": m.person.email,
+                    "phone": m.person.phone,
+                    "address": m.person.address,
+                },
+                "card": {
+                    "brand": card.brand,
+                    "last4": card.last4,
+                    "exp_month": card.exp_month,
+                    "exp_year": card.exp_year,
+                    "fingerprint": card.fingerprint,
+                    "funding": card.funding,
+                    "country": card.country,
+                    "wallet": None,
+                    "checks": {
+                        "address_line1_check": "pass",
+                        "address_postal_code_check": "pass",
+                        "cvc_check": "pass",
+                    },
+                    "networks": {"available": [card.brand], "preferred": None},
+                    "three_d_secure_usage": {"supported": True},
+                },
+                **m.overrides.get("payment_method", {}),
+            },
+        )
+    for feature in m.features:
+        out[feature.id] = fill(
+            spec,
+            "entitlements.feature",
+            {
+                "id": feature.id,
+                "active": True,
+                "lookup_key": feature.lookup_key,
+                "name": feature.name,
+                "metadata": {},
+            },
+        )
+    features_by_key = {f.lookup_key: f for f in m.features}
+    for product in m.products:
+        extra: dict[str, JSON] = next(
+            (p.overrides.get("__product__", {}) for p in m.prices if p.product is product), {}
+        )
+        out[product.id] = fill(
+            spec,
+            "product",
+            {
+                "id": product.id,
+                "name": product.name,
+                "created": product.created,
+                "updated": product.created,
+                "active": True,
+                "type": "service",
+                "default_price": next(p.id for p in m.prices if p.product is product),
+                "features": [],
+                "images": [],
+                "metadata": {},
+                **extra,
+            },
+        )
+        for key, prodft in product.product_feature_ids.items():
+            out[prodft] = fill(
+                spec,
+                "product_feature",
+                {
+                    "id": prodft,
+                    "entitlement_feature": out[features_by_key[key].id],
+                },
+            )
+    for price in m.prices:
+        out[price.id] = render_price(spec, price)
+    sub_id = m.subscription.id
+    items = [render_item(spec, item, sub_id, out[item.price.id]) for item in m.subscription.items]
+    out.update((i["id"], i) for i in items)
+    out[m.invoice.id] = render_invoice(spec, m, out)
+    if m.payment_intent:
+        charge = render_charge(spec, m, m.charge) if m.charge else None
+        if charge:
+            out[charge["id"]] = charge
+        out[m.payment_intent.id] = render_payment_intent(spec, m, charge)
+    out[sub_id] = render_subscription(spec, m, items)
+    for feature_id, ent_id in m.entitlement_ids.items():
+        out[ent_id] = fill(
+            spec,
+            "entitlements.active_entitlement",
+            {
+                "id": ent_id,
+                "feature": feature_id,
+                "lookup_key": out[feature_id]["lookup_key"],
+            },
+        )
+    return out
+
+
+def render_price(spec: Spec, price: Price) -> dict[str, JSON]:
+    values: dict[str, JSON] = {
+        "id": price.id,
+        "active": True,
+        "created": price.created,
+        "currency": price.currency,
+        "product": price.product.id,
+        "unit_amount": price.unit_amount,
+        "unit_amount_decimal": None if price.unit_amount is None else str(price.unit_amount),
+        "billing_scheme": price.billing_scheme,
+        "tiers_mode": price.tiers_mode,
+        "tiers": None
+        if price.tiers is None
+        else [
+            {
+                "up_to": None if t.get("up_to") == "inf" else t.get("up_to"),
+                "unit_amount": t.get("unit_amount"),
+                "flat_amount": t.get("flat_amount"),
+                "unit_amount_decimal": None
+                if t.get("unit_amount") is None
+                else str(t["unit_amount"]),
+                "flat_amount_decimal": None
+                if t.get("flat_amount") is None
+                else str(t["flat_amount"]),
+            }
+            for t in price.tiers
+        ],
+        "type": "recurring" if price.interval else "one_time",
+        "recurring": None
+        if not price.interval
+        else {
+            "interval": price.interval,
+            "interval_count": price.interval_count,
+            "usage_type": "licensed",
+            "aggregate_usage": None,
+            "trial_period_days": None,
+        },
+        "tax_behavior": "unspecified",
+        "metadata": {},
+    }
+    values.update((k, v) for k, v in price.overrides.items() if not k.startswith("__"))
+    return fill(spec, "price", values)
+
+
+def render_plan(spec: Spec, price: Price) -> dict[str, JSON] | None:
+    """Legacy `plan` mirror of a recurring price (same id), as Stripe still returns it."""
+    if not price.interval or not spec.has_schema("plan"):
+        return None
+    return fill(
+        spec,
+        "plan",
+        {
+            "id": price.id,
+            "active": True,
+            "amount": price.unit_amount,
+            "amount_decimal": None if price.unit_amount is None else str(price.unit_amount),
+            "billing_scheme": price.billing_scheme,
+            "created": price.created,
+            "currency": price.currency,
+            "interval": price.interval,
+            "interval_count": price.interval_count,
+            "product": price.product.id,
+            "usage_type": "licensed",
+            "tiers_mode": price.tiers_mode,
+            "metadata": {},
+        },
+    )
+
+
+def render_item(spec: Spec, item: Item, sub_id: str, price: dict[str, JSON]) -> dict[str, JSON]:
+    return fill(
+        spec,
+        "subscription_item",
+        {
+            "id": item.id,
+            "created": item.created,
+            "quantity": item.quantity,
+            "subscription": sub_id,
+            "price": price,
+            "plan": render_plan(spec, item.price),
+            "metadata": {},
+            "tax_rates": [],
+        },
+    )
+
+
+def render_line(spec: Spec, m: BillingModel, line: Line) -> dict[str, JSON]:
+    return fill(
+        spec,
+        "line_item",
+        {
+            "id": line.id,
+            "amount": line.amount,
+            "amount_excluding_tax": line.amount,
+            "currency": m.currency,
+            "description": line.description,
+            "discountable": True,
+            "discount_amounts": [],
+            "discounts": [],
+            "livemode": False,
+            "metadata": {},
+            "period": {"start": line.period[0], "end": line.period[1]},
+            "price": render_price(spec, line.item.price),
+            "plan": render_plan(spec, line.item.price),
+            "proration": False,
+            "proration_details": {"credited_items": None},
+            "quantity": line.item.quantity,
+            "subscription": m.subscription.id,
+            "subscription_item": line.item.id,
+            "tax_amounts": [],
+            "tax_rates": [],
+            "type": "subscription",
+            "unit_amount_excluding_tax": None
+            if line.item.quantity == 0
+            else f"{line.amount / line.item.quantity:.12g}",
+        },
+    )
+
+
+def render_invoice(spec: Spec, m: BillingModel, out: dict[str, JSON]) -> dict[str, JSON]:
+    inv: Invoice = m.invoice
+    lines = [render_line(spec, m, line) for line in inv.lines]
+    has_pi = m.payment_intent is not None
+    return fill(
+        spec,
+        "invoice",
+        {
+            "id": inv.id,
+            "number": inv.number,
+            "status": inv.status,
+            "created": inv.created,
+            "effective_at": inv.finalized_at,
+            "billing_reason": inv.billing_reason,
+            "collection_method": m.subscription.collection_method,
+            "currency": m.currency,
+            "customer": m.customer_id,
+            "customer_email": m.person.email,
+            "customer_name": m.person.name,
+            "customer_phone": m.person.phone,
+            "customer_address": m.person.address,
+            "customer_tax_exempt": "none",
+            "customer_tax_ids": [],
+            "subscription": m.subscription.id,
+            "period_start": inv.period[0],
+            "period_end": inv.period[1],
+            "lines": {
+                "object": "list",
+                "data": lines,
+                "has_more": False,
+                "total_count": len(lines),
+                "url": f"/v1/invoices/{inv.id}/lines",
+            },
+            "subtotal": inv.subtotal,
+            "subtotal_excluding_tax": inv.subtotal,
+            "tax": None,
+            "total": inv.total,
+            "total_excluding_tax": inv.total,
+            "amount_due": inv.amount_due,
+            "amount_paid": inv.amount_paid,
+            "amount_remaining": inv.amount_remaining,
+            "amount_shipping": 0,
+            "starting_balance": 0,
+            "ending_balance": 0,
+            "attempt_count": inv.attempt_count,
+            "attempted": inv.attempted,
+            "auto_advance": inv.status == "open",
+            "paid": inv.status == "paid",
+            "paid_out_of_band": False,
+            "next_payment_attempt": inv.next_payment_attempt,
+            "due_date": inv.due_date,
+            "payment_intent": m.payment_intent.id if has_pi and m.payment_intent else None,
+            "charge": m.charge.id if m.charge else None,
+            "default_payment_method": None,
+            "discount": None,
+            "discounts": [],
+            "total_discount_amounts": [],
+            "total_tax_amounts": [],
+            "account_country": "US",
+            "account_name": "Stripe Contracts Test Account",
+            "livemode": False,
+            "hosted_invoice_url": f"https://invoice.stripe.com/i/acct_test/{inv.id}",
+            "invoice_pdf": f"https://pay.stripe.com/invoice/acct_test/{inv.id}/pdf",
+            "status_transitions": {
+                "finalized_at": inv.finalized_at,
+                "paid_at": inv.paid_at,
+                "voided_at": inv.voided_at,
+                "marked_uncollectible_at": None,
+            },
+            "webhooks_delivered_at": inv.created,
+            "metadata": {},
+            **m.overrides.get("invoice", {}),
+        },
+    )
+
+
+def render_charge(spec: Spec, m: BillingModel, charge: Charge) -> dict[str, JSON]:
+    card = m.card
+    assert card is not None and m.payment_intent is not None
+    declined = not charge.succeeded
+    return fill(
+        spec,
+        "charge",
+        {
+            "id": charge.id,
+            "amount": charge.amount,
+            "amount_captured": charge.amount if charge.succeeded else 0,
+            "amount_refunded": 0,
+            "captured": charge.succeeded,
+            "paid": charge.succeeded,
+            "refunded": False,
+            "status": "succeeded" if charge.succeeded else "failed",
+            "created": charge.created,
+            "currency": m.currency,
+            "customer": m.customer_id,
+            "invoice": m.invoice.id,
+            "payment_intent": m.payment_intent.id,
+            "payment_method": m.payment_method_id,
+            "description": "Subscription creation"
+            if m.invoice.billing_reason == "subscription_create"
+            else "Subscription update",
+            "failure_code": "card_declined" if declined else None,
+            "failure_message": "Your card was declined." if declined else None,
+            "outcome": {
+                "network_status": "declined_by_network" if declined else "approved_by_network",
+                "reason": "generic_decline" if declined else None,
+                "risk_level": "normal",
+                "risk_score": 20,
+                "seller_message": "The bank did not return any further details with this decline."
+                if declined
+                else "Payment complete.",
+                "type": "issuer_declined" if declined else "authorized",
+            },
+            "billing_details": {
+                "name": m.person.name,
+                "email": m.person.email,
+                "phone": m.person.phone,
+                "address": m.person.address,
+            },
+            "payment_method_details": {
+                "type": "card",
+                "card": {
+                    "brand": card.brand,
+                    "last4": card.last4,
+                    "exp_month": card.exp_month,
+                    "exp_year": card.exp_year,
+                    "fingerprint": card.fingerprint,
+                    "funding": card.funding,
+                    "country": card.country,
+                    "network": card.brand,
+                    "wallet": None,
+                    "three_d_secure": None,
+                    "checks": {
+                        "address_line1_check": "pass",
+                        "address_postal_code_check": "pass",
+                        "cvc_check": "pass",
+                    },
+                },
+            },
+            "receipt_email": m.person.email,
+            "balance_transaction": None,
+            "calculated_statement_descriptor": "STRIPE CONTRACTS",
+            "livemode": False,
+            "metadata": {},
+            **m.overrides.get("charge", {}),
+        },
+    )
+
+
+def render_payment_intent(
+    spec: Spec, m: BillingModel, charge: dict[str, JSON] | None
+) -> dict[str, JSON]:
+    pi = m.payment_intent
+    assert pi is not None
+    error = None
+    if pi.decline:
+        error = {
+            "type": "card_error",
+            "code": "card_declined",
+            "decline_code": "generic_decline",
+            "message": "Your card was declined.",
+            "charge": charge["id"] if charge else None,
+            "doc_url": "https://stripe.com/docs/error-codes/card-declined",
+            "payment_method": None,
+        }
+    next_action = None
+    if pi.requires_action:
+        next_action = {
+            "type": "use_stripe_sdk",
+            "use_stripe_sdk": {
+                "type": "three_d_secure_redirect",
+                "stripe_js": f"https://hooks.stripe.com/3d_secure_2/hosted?pi={pi.id}",
+            },
+        }
+    return fill(
+        spec,
+        "payment_intent",
+        {
+            "id": pi.id,
+            "amount": pi.amount,
+            "amount_received": pi.amount_received,
+            "amount_capturable": 0,
+            "currency": m.currency,
+            "created": pi.created,
+            "customer": m.customer_id,
+            "invoice": m.invoice.id,
+            "status": pi.status,
+            "payment_method": m.payment_method_id
+            if pi.status != "requires_payment_method"
+            else None,
+            "payment_method_types": ["card"],
+            "capture_method": "automatic",
+            "confirmation_method": "automatic",
+            "client_secret": pi.client_secret,
+            "description": "Subscription creation"
+            if m.invoice.billing_reason == "subscription_create"
+            else "Subscription update",
+            "last_payment_error": error,
+            "next_action": next_action,
+            "canceled_at": pi.canceled_at,
+            "cancellation_reason": "void_invoice" if pi.status == "canceled" else None,
+            "setup_future_usage": "off_session",
+            "livemode": False,
+            "metadata": {},
+            "latest_charge": charge["id"] if charge else None,
+            "charges": {
+                "object": "list",
+                "data": [charge] if charge else [],
+                "has_more": False,
+                "total_count": 1 if charge else 0,
+                "url": f"/v1/charges?payment_intent={pi.id}",
+            },
+            "receipt_email": m.person.email if pi.status == "succeeded" else None,
+            **m.overrides.get("payment_intent", {}),
+        },
+    )
+
+
+def render_subscription(
+    spec: Spec, m: BillingModel, items: list[dict[str, JSON]]
+) -> dict[str, JSON]:
+    sub = m.subscription
+    canceled = sub.status == "canceled"
+    return fill(
+        spec,
+        "subscription",
+        {
+            "id": sub.id,
+            "status": sub.status,
+            "created": sub.created,
+            "start_date": sub.start_date,
+            "billing_cycle_anchor": sub.billing_cycle_anchor,
+            "current_period_start": sub.period[0],
+            "current_period_end": sub.period[1],
+            "trial_start": sub.trial[0] if sub.trial else None,
+            "trial_end": sub.trial[1] if sub.trial else None,
+            "trial_settings": {
+                "end_behavior": {
+                    "missing_payment_method": "pause"
+                    if sub.status == "paused"
+                    else "create_invoice"
+                }
+            },
+            "collection_method": sub.collection_method,
+            "days_until_due": sub.days_until_due,
+            "canceled_at": sub.canceled_at,
+            "ended_at": sub.ended_at,
+            "cancel_at_period_end": sub.cancel_at_period_end,
+            "cancel_at": None,
+            "cancellation_details": {
+                "reason": "cancellation_requested" if canceled else None,
+                "comment": None,
+                "feedback": None,
+            },
+            "currency": m.currency,
+            "customer": m.customer_id,
+            "default_payment_method": m.payment_method_id,
+            "latest_invoice": m.invoice.id,
+            "items": {
+                "object": "list",
+                "data": items,
+                "has_more": False,
+                "total_count": len(items),
+                "url": f"/v1/subscription_items?subscription={sub.id}",
+            },
+            "payment_settings": {
+                "save_default_payment_method": "off",
+                "payment_method_types": None,
+                "payment_method_options": None,
+            },
+            "automatic_tax": {"enabled": False},
+            "livemode": False,
+            "metadata": {},
+            **m.overrides.get("subscription", {}),
+        },
+    )
+
+
+def render_entitlement_summary(
+    model: BillingModel, objects: dict[str, dict[str, JSON]]
+) -> dict[str, JSON]:
+    """`entitlements.active_entitlement_summary` has no schema in Stripe's spec; its shape is
+    the `data.object` of the summary event in Stripe's own examples (fixtures3, 2026)."""
+    active = [objects[e] for e in model.entitlement_ids.values()]
+    return {
+        "object": "entitlements.active_entitlement_summary",
+        "customer": model.customer_id,
+        "entitlements": {
+            "object": "list",
+            "data": active,
+            "has_more": False,
+            "url": f"/v1/entitlements/active_entitlements?customer={model.customer_id}",
+        },
+        "livemode": False,
+    }

@@ -1,0 +1,68 @@
+"""Skeletons: a complete, type-correct object for a schema of one spec version.
+
+Every property the version defines is present: nullable ones null, lists as empty list
+objects, sub-hashes filled in recursively, enums at their first value, ids and strings empty.
+A skeleton validates against its own schema by construction; the graph builder writes the
+semantic model onto it. Built once per (spec, schema) and copied per use.
+"""
+
+from __future__ import annotations
+
+import marshal
+from typing import Any
+
+from stripe_contracts.spec._model import Spec
+
+JSON = Any
+_REF_PREFIX = "#/components/schemas/"
+_MAX_DEPTH = 12
+
+_blobs: dict[tuple[str, str], bytes] = {}
+
+
+def skeleton(spec: Spec, schema_name: str) -> dict[str, JSON]:
+    """A fresh copy of the skeleton for `schema_name` (safe to mutate)."""
+    key = (spec.key, schema_name)
+    blob = _blobs.get(key)
+    if blob is None:
+        blob = marshal.dumps(_build(spec, spec.schema(schema_name), 0))
+        _blobs[key] = blob
+    built: dict[str, JSON] = marshal.loads(blob)
+    return built
+
+
+def skeleton_of(spec: Spec, schema: JSON) -> JSON:
+    """The skeleton of an inline schema node (a sub-hash), built afresh."""
+    return _build(spec, {k: v for k, v in schema.items() if k != "nullable"}, 0)
+
+
+def _build(spec: Spec, node: JSON, depth: int) -> JSON:
+    if depth > _MAX_DEPTH:
+        raise RecursionError(f"schema nesting deeper than {_MAX_DEPTH} levels")
+    if "$ref" in node:
+        return _build(spec, spec.schema(node["$ref"][len(_REF_PREFIX) :]), depth + 1)
+    if node.get("nullable"):
+        return None
+    if "anyOf" in node:
+        first = node["anyOf"][0]
+        return "" if first.get("type") == "string" else _build(spec, first, depth + 1)
+    if "enum" in node:
+        return node["enum"][0]
+    kind = node.get("type")
+    if kind == "object" or "properties" in node:
+        props = node.get("properties")
+        if not props:
+            return {}
+        if _is_list_object(props):
+            listing: dict[str, JSON] = dict.fromkeys(props)
+            pattern = str((props.get("url") or {}).get("pattern", ""))
+            listing.update(object="list", data=[], has_more=False, url=pattern.lstrip("^"))
+            if "total_count" in props:
+                listing["total_count"] = 0
+            return listing
+        return {name: _build(spec, sub, depth + 1) for name, sub in props.items()}
+    return {"string": "", "integer": 0, "number": 0, "boolean": False, "array": []}.get(str(kind))
+
+
+def _is_list_object(props: dict[str, JSON]) -> bool:
+    return (props.get("object") or {}).get("enum") == ["list"] and "data" in props
