@@ -68,7 +68,14 @@ def validate(
     `strict` rejects properties the spec does not define. `recorded` is for real traffic:
     values outside an enum that Stripe marks `x-stripeBypassValidation` become warnings.
     """
-    if not isinstance(obj, dict):
+    if isinstance(obj, dict):
+        # Hot path: a typed object whose compiled validator is known and that is valid.
+        fast = _by_type.get(
+            (spec.key, obj.get("object"), obj.get("deleted") is True, strict, engine)
+        )
+        if fast is not None and fast(obj):
+            return []
+    else:
         raise StripeContractsError(
             f"expected a Stripe object (a JSON object), got {type(obj).__name__}",
             hint='pass the parsed JSON of one object, e.g. {"object": "customer", ...}',
@@ -87,7 +94,10 @@ def validate(
             else f"`object` must be a string, got {object_type!r}",
             hint='every Stripe object names its type, e.g. "object": "subscription"',
         )
-    schema_name = spec.schema_name_for(object_type, deleted=obj.get("deleted") is True)
+    deleted = obj.get("deleted") is True
+    schema_name = spec.schema_name_for(object_type, deleted=deleted)
+    compiled = _compiled(spec, schema_name, strict, engine)
+    _by_type[(spec.key, object_type, deleted, strict, engine)] = compiled.is_valid
     return validate_as(obj, schema_name, spec, strict=strict, recorded=recorded, engine=engine)
 
 
@@ -120,6 +130,7 @@ def assert_valid(obj: JSON, spec: Spec, *, strict: bool = True, engine: Engine =
 
 
 _cache: dict[tuple[str, str, bool, Engine], Compiled] = {}
+_by_type: dict[tuple[str, object, bool, bool, Engine], Callable[[JSON], bool]] = {}
 
 
 def _compiled(spec: Spec, schema_name: str, strict: bool, engine: Engine) -> Compiled:

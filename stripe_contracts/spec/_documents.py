@@ -80,13 +80,20 @@ def read_document(path: Path, *, use_cache: bool = True) -> Document:
     key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
     if key in _in_process:
         return _in_process[key]
-    raw = path.read_bytes()
-    digest = hashlib.sha256(raw).hexdigest()
-    cached = _read_cache(digest) if use_cache else None
+    # The sha256 of an unchanged file (same path, mtime and size) is remembered, as git's
+    # index does, so a warm load reads only the cache entry.
+    digest = _known_digest(key) if use_cache else None
+    cached = _read_cache(digest) if digest else None
     if cached is None:
-        cached = _index(_parse(path, raw), str(path), digest)
+        raw = path.read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
+        cached = _read_cache(digest) if use_cache else None
+        if cached is None:
+            cached = _index(_parse(path, raw), str(path), digest)
+            if use_cache:
+                _write_cache(cached)
         if use_cache:
-            _write_cache(cached)
+            _remember_digest(key, digest)
     cached.source = str(path)
     _in_process[key] = cached
     return cached
@@ -170,10 +177,27 @@ def _cache_file(digest: str) -> Path:
 
 def _read_cache(digest: str) -> Document | None:
     try:
-        payload = marshal.loads(_cache_file(digest).read_bytes())
+        return Document(**marshal.loads(_cache_file(digest).read_bytes()))
     except (OSError, EOFError, ValueError, TypeError):
         return None
-    return Document(**payload)
+
+
+def _stat_file(key: tuple[str, int, int]) -> Path:
+    name = hashlib.sha256(repr(key).encode()).hexdigest()
+    return cache_dir() / "stat" / name
+
+
+def _known_digest(key: tuple[str, int, int]) -> str | None:
+    try:
+        digest = _stat_file(key).read_text().strip()
+    except OSError:
+        return None
+    return digest if len(digest) == 64 else None
+
+
+def _remember_digest(key: tuple[str, int, int], digest: str) -> None:
+    with contextlib.suppress(OSError):
+        write_atomic(_stat_file(key), digest.encode())
 
 
 def _write_cache(doc: Document) -> None:

@@ -48,7 +48,7 @@ class Spec:
     def api_version(self) -> str:
         return self.documents[0].api_version
 
-    @property
+    @cached_property
     def key(self) -> str:
         """Identity of this layered spec (sha256 of each document, in order)."""
         return "+".join(d.sha256[:16] for d in self.documents)
