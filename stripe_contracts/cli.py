@@ -52,6 +52,36 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     check.set_defaults(handler=_validate)
+
+    generate = commands.add_parser(
+        "generate",
+        help="write a bundle of consistent Stripe objects (JSON files + manifest.json)",
+        description="Build a scenario and write DIR/manifest.json plus one JSON file per "
+        "object under DIR/objects/, each exactly what the API returns for it. Output is "
+        "byte-for-byte the same for the same spec, seed and options. DIR must not exist or "
+        "be empty unless --force.",
+    )
+    generate.add_argument("scenario", choices=("subscription",), help="what to build")
+    _add_spec_options(generate)
+    generate.add_argument("--status", default="active", help="subscription status")
+    generate.add_argument("--seed", type=int, default=0)
+    generate.add_argument("--currency", default=None)
+    generate.add_argument(
+        "--collection-method",
+        default="charge_automatically",
+        choices=("charge_automatically", "send_invoice"),
+    )
+    generate.add_argument("--trial-days", type=int, default=None)
+    generate.add_argument(
+        "--expand",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="expand a field of the subscription, e.g. latest_invoice",
+    )
+    generate.add_argument("--out", type=Path, required=True, metavar="DIR")
+    generate.add_argument("--force", action="store_true", help="replace a non-empty DIR")
+    generate.set_defaults(handler=_generate)
     return parser
 
 
@@ -92,6 +122,25 @@ def _validate(args: argparse.Namespace) -> int:
             + f" (Stripe API {spec.api_version})"
         )
     return EXIT_OK if valid else EXIT_VIOLATIONS
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from stripe_contracts.export import bundle_files, write_bundle
+    from stripe_contracts.graph.builder import GraphBuilder
+
+    spec = spec_from_args(args)
+    params: dict[str, Any] = {
+        "status": args.status,
+        "currency": args.currency,
+        "collection_method": args.collection_method,
+        "trial_days": args.trial_days,
+        "expand": list(args.expand),
+    }
+    graph = GraphBuilder(spec=spec, seed=args.seed).subscription(**params)
+    files = bundle_files(graph, scenario=args.scenario, params=params)
+    write_bundle(files, args.out, force=args.force)
+    print(f"wrote {len(files)} files to {args.out} (Stripe API {spec.api_version})")
+    return EXIT_OK
 
 
 def _json_files(paths: Sequence[Path]) -> list[Path]:

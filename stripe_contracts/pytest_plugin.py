@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from stripe_contracts.graph.builder import GraphBuilder
     from stripe_contracts.spec import Spec
 
 _spec_key = pytest.StashKey["Spec | Exception"]()
@@ -32,6 +33,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="VERSION",
         help="Stripe API version to pick when a spec directory holds several",
     )
+    group.addoption(
+        "--stripe-seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="base seed for stripe_graph (each test derives its own seed from it)",
+    )
+    parser.addini("stripe_contracts_seed", default="0", help="base seed for stripe_graph")
     parser.addini(
         "stripe_contracts_spec",
         type="paths",
@@ -91,3 +100,21 @@ def assert_stripe_valid(stripe_spec: Spec) -> Callable[..., None]:
         assert_valid(obj, stripe_spec, strict=strict)
 
     return check
+
+
+@pytest.fixture
+def stripe_graph(stripe_spec: Spec, request: pytest.FixtureRequest) -> GraphBuilder:
+    """A `GraphBuilder` for the configured spec, seeded per test.
+
+    The seed is derived from --stripe-seed and the test's node id: the same test always gets
+    the same ids, and two tests (or two xdist workers) never share them.
+    """
+    import hashlib
+
+    from stripe_contracts.graph.builder import GraphBuilder
+
+    base = request.config.getoption("stripe_seed")
+    if base is None:
+        base = int(request.config.getini("stripe_contracts_seed") or 0)
+    digest = hashlib.sha256(f"{base}:{request.node.nodeid}".encode()).digest()
+    return GraphBuilder(spec=stripe_spec, seed=int.from_bytes(digest[:4], "big"))

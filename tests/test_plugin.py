@@ -72,3 +72,33 @@ def test_missing_spec_is_reported_in_the_header_and_by_the_fixture(
     result.stdout.fnmatch_lines(
         ["stripe-contracts: no spec loaded (no Stripe OpenAPI spec*", "*SpecError*"]
     )
+
+
+def test_stripe_graph_fixture_builds_valid_graphs_seeded_per_test(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        from pathlib import Path
+
+        def test_past_due(stripe_graph, assert_stripe_valid):
+            items = [{"price": {"unit_amount": 1500}}]
+            g = stripe_graph.subscription(status="past_due", items=items)
+            assert g.invoice["status"] == "open" and g.invoice["amount_due"] == 1500
+            for obj in g.objects.values():
+                assert_stripe_valid(obj)
+            Path("past_due.id").write_text(g.customer["id"])
+
+        def test_other(stripe_graph):
+            Path("other.id").write_text(stripe_graph.subscription().customer["id"])
+        """
+    )
+    args = (f"--stripe-spec={SPEC}", f"--stripe-spec={EXCERPT}", "--stripe-seed=5")
+    pytester.runpytest(*args).assert_outcomes(passed=2)
+    first = {name: (pytester.path / f"{name}.id").read_text() for name in ("past_due", "other")}
+    assert first["past_due"] != first["other"]
+    pytester.runpytest(*args).assert_outcomes(passed=2)
+    again = {name: (pytester.path / f"{name}.id").read_text() for name in ("past_due", "other")}
+    assert again == first
+    pytester.runpytest(*args[:2], "--stripe-seed=6").assert_outcomes(passed=2)
+    assert (pytester.path / "other.id").read_text() != first["other"]

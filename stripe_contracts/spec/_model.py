@@ -8,7 +8,8 @@ from functools import cached_property
 from typing import Any
 
 from stripe_contracts.errors import SpecError, UnknownObjectType
-from stripe_contracts.spec._documents import Document
+from stripe_contracts.spec._derived import derived_document
+from stripe_contracts.spec._documents import Document, document_from_dict
 
 JSON = Any
 _REF_PREFIX = "#/components/schemas/"
@@ -38,6 +39,14 @@ class Spec:
         for doc in self.documents:
             for name in doc.schema_names:
                 owner[name] = doc
+        item_owner = owner.get("entitlements.active_entitlement")
+        derived = derived_document(set(owner), item_owner.api_version if item_owner else "")
+        if derived is not None:
+            extra = document_from_dict(derived, source="<derived: entitlement summary>")
+            owner.update(dict.fromkeys(extra.schema_names, extra))
+            self._derived: tuple[Document, ...] = (extra,)
+        else:
+            self._derived = ()
         self._owner = owner
 
     def __repr__(self) -> str:
@@ -74,7 +83,7 @@ class Spec:
     def _object_schemas(self) -> dict[tuple[str, bool], str]:
         """(value of `object`, deleted?) -> schema name, resources preferred over others."""
         found: dict[tuple[str, bool], str] = {}
-        for doc in self.documents:
+        for doc in (*self.documents, *self._derived):
             deleted = set(doc.deleted_schemas)
             resources = set(doc.resource_ids.values())
             for value, names in doc.object_names.items():

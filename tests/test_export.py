@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conftest import EXCERPT, SHARED
+from stripe_contracts.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST_SCHEMA = json.loads((ROOT / "schemas" / "manifest.schema.json").read_text())
+SPEC_ARGS = ["--spec", str(SHARED / "spec3.2023-08-16.json"), "--spec", str(EXCERPT)]
+
+
+def generate(out: Path, *extra: str) -> int:
+    return main(["generate", "subscription", *SPEC_ARGS, "--out", str(out), *extra])
+
+
+def tree(directory: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(directory)): p.read_bytes()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_bundle_has_a_valid_manifest_and_one_file_per_object(tmp_path: Path) -> None:
+    assert generate(tmp_path / "b", "--status", "past_due", "--seed", "3") == 0
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    jsonschema.validate(manifest, MANIFEST_SCHEMA)
+    assert manifest["api_version"] == "2023-08-16" and manifest["seed"] == 3
+    assert manifest["params"]["status"] == "past_due"
+    files = {e["file"] for e in manifest["objects"]}
+    assert files == {
+        str(p.relative_to(tmp_path / "b")) for p in (tmp_path / "b").rglob("objects/*")
+    }
+    by_type = {e["object"]: e for e in manifest["objects"]}
+    subscription = json.loads((tmp_path / "b" / by_type["subscription"]["file"]).read_text())
+    assert isinstance(subscription["latest_invoice"], str)  # ids unless --expand
+    assert main(["validate", *SPEC_ARGS, str(tmp_path / "b" / "objects")]) == 0
+
+
+def test_same_command_twice_is_byte_identical(tmp_path: Path) -> None:
+    generate(tmp_path / "one", "--seed", "9", "--expand", "latest_invoice.payment_intent")
+    generate(tmp_path / "two", "--seed", "9", "--expand", "latest_invoice.payment_intent")
+    assert tree(tmp_path / "one") == tree(tmp_path / "two")
+    generate(tmp_path / "three", "--seed", "10")
+    assert tree(tmp_path / "one") != tree(tmp_path / "three")
+
+
+def test_expand_renders_nested_objects_in_the_subscription_file(tmp_path: Path) -> None:
+    generate(tmp_path / "b", "--expand", "latest_invoice.payment_intent")
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    [entry] = [e for e in manifest["objects"] if e["object"] == "subscription"]
+    subscription = json.loads((tmp_path / "b" / entry["file"]).read_text())
+    assert subscription["latest_invoice"]["payment_intent"]["object"] == "payment_intent"
+
+
+def test_non_empty_directory_is_never_overwritten_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "b"
+    out.mkdir()
+    (out / "mine.txt").write_text("user data")
+    assert generate(out) == 2
+    assert "is not empty" in capsys.readouterr().err
+    assert (out / "mine.txt").read_text() == "user data"
+    assert generate(out, "--force") == 0
+    assert not (out / "mine.txt").exists() and (out / "manifest.json").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["b"]  # no staging directories left
+
+
+def test_bad_arguments_leave_nothing_behind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert generate(tmp_path / "b", "--status", "sleeping") == 2
+    err = capsys.readouterr().err
+    assert "status='sleeping' is not allowed" in err and "'past_due'" in err
+    assert generate(tmp_path / "b", "--expand", "status") == 2
+    assert "not expandable" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_says_what_generate_writes(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["generate", "--help"])
+    assert "manifest.json" in capsys.readouterr().out
