@@ -9,7 +9,13 @@ from typing import Any
 
 from stripe_contracts.errors import InvalidArgument
 from stripe_contracts.graph.expand import expand_paths
-from stripe_contracts.graph.model import BillingModel, plan_graph
+from stripe_contracts.graph.model import (
+    PAYMENT_OUTCOMES,
+    BillingModel,
+    make_plan,
+    phase_for_status,
+    snapshot,
+)
 from stripe_contracts.graph.render import render, render_entitlement_summary
 from stripe_contracts.spec import Spec
 from stripe_contracts.validation import validate
@@ -42,6 +48,7 @@ class Graph:
 
     @property
     def invoice(self) -> dict[str, JSON]:
+        assert self.model.invoice is not None
         return self.objects[self.model.invoice.id]
 
     @property
@@ -132,29 +139,45 @@ class GraphBuilder:
                     hint=f'e.g. {name}={{"metadata": {{"k": "v"}}}}',
                 )
         graph_seed = self.seed if seed is None else seed
-        model = plan_graph(
+        if status in ("trialing", "paused") and trial_days is None:
+            trial_days = 14
+        card = "ok"
+        if status in ("incomplete", "incomplete_expired"):
+            card = payment_outcome if payment_outcome in PAYMENT_OUTCOMES else "ok"
+        elif status in ("past_due", "unpaid"):
+            card = "declined"
+        plan = make_plan(
             seed=graph_seed,
-            status=status,
             items=copy.deepcopy(items),
             currency=currency,
             collection_method=collection_method,
             trial_days=trial_days,
-            payment_outcome=payment_outcome,
+            card_outcome=card,
             start=start,
-            statuses_allowed=self.statuses,
             intervals_allowed=self.intervals,
             overrides=overrides,
         )
+        phase = phase_for_status(
+            status, plan, payment_outcome=payment_outcome, statuses_allowed=self.statuses
+        )
+        return self.render(snapshot(plan, phase), expand=expand)
+
+    def render(self, model: BillingModel, *, expand: Sequence[str] = ()) -> Graph:
+        """Render a snapshot of the model onto this spec, validate it, and expand it."""
         objects = render(model, self.spec)
         if self.validate:
-            self._check(objects, overrides)
+            self._check(objects, model.overrides)
+        if model.subscription is None:
+            raise InvalidArgument("a graph needs a subscription; this snapshot has none")
         subscription = objects[model.subscription.id]
         if expand:
             subscription = expand_paths(subscription, list(expand), objects, self.spec)
         summary = render_entitlement_summary(model, objects)
-        return Graph(self.spec, graph_seed, model, objects, subscription, summary)
+        return Graph(self.spec, model.seed, model, objects, subscription, summary)
 
-    def _check(self, objects: dict[str, dict[str, JSON]], overrides: dict[str, JSON]) -> None:
+    def _check(
+        self, objects: dict[str, dict[str, JSON]], overrides: dict[str, dict[str, JSON]]
+    ) -> None:
         for obj in objects.values():
             violations = [v for v in validate(obj, self.spec) if v.severity == "error"]
             if violations:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import string
 
@@ -27,6 +28,7 @@ PREFIXES = {
     "tax_rate": "txr",
     "event": "evt",
     "request": "req",
+    "invoiceitem": "ii",
 }
 
 
@@ -34,8 +36,23 @@ class IdFactory:
     """Hands out unique ids per object type from its own seeded random stream."""
 
     def __init__(self, seed: int) -> None:
+        self._seed = seed
         self._random = random.Random(f"stripe-contracts-ids-{seed}")
         self._issued: set[str] = set()
+
+    def named(self, object_type: str, name: str) -> str:
+        """The id of the object called `name` in this seed's world: the same on every call.
+
+        Snapshots of one subscription at different moments share ids this way: the first
+        invoice is `named("invoice", "cycle-0")` whichever state it is seen in.
+        """
+        digest = hashlib.sha256(f"{self._seed}/{object_type}/{name}".encode()).digest()
+        number = int.from_bytes(digest, "big")
+        body = []
+        for _ in range(_BODY):
+            number, index = divmod(number, len(_ALPHABET))
+            body.append(_ALPHABET[index])
+        return f"{PREFIXES[object_type]}_{''.join(body)}"
 
     def new(self, object_type: str) -> str:
         prefix = PREFIXES[object_type]

@@ -1,39 +1,34 @@
 """The semantic billing model: what a subscription graph *means*, independent of API version.
 
-`plan_graph` turns the builder's arguments into a `BillingModel`: one clock, seeded ids and
-fake people, money computed once (lines -> invoice totals -> PaymentIntent), and the state of
-every object decided by the subscription status the way Stripe moves it:
+Two parts. A `Plan` is what stays fixed over a subscription's life: the customer, the card,
+the catalog (products, prices, features), the items, the clock's origin and the billing
+interval. A `Phase` is one moment of that life: the subscription status, which billing cycle
+the latest invoice bills, how its payment went. `snapshot(plan, phase)` computes every value
+of that moment — money from lines to PaymentIntent, timestamps on one clock — with ids named
+after what they are (`invoice` of cycle 1), so snapshots of the same subscription share ids.
+
+`phase_for_status` says how Stripe gets a subscription into each status:
 https://docs.stripe.com/billing/subscriptions/overview#subscription-statuses
-Rendering the model onto a spec version's skeletons is `render`'s job.
+Rendering a snapshot onto a spec version's skeletons is `render`'s job.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from stripe_contracts.errors import InvalidArgument
-from stripe_contracts.graph.clock import DAY, HOUR, INTERVALS, period
+from stripe_contracts.graph.clock import DAY, HOUR, period
 from stripe_contracts.graph.ids import IdFactory
 from stripe_contracts.graph.people import Card, Person, fake_card, fake_person
 
 JSON = Any
 
-STATUSES = (
-    "active",
-    "trialing",
-    "incomplete",
-    "incomplete_expired",
-    "past_due",
-    "unpaid",
-    "canceled",
-    "paused",
-)
 #: Statuses whose subscription grants its products' features. Stripe provisions entitlements
 #: "according to your customer's subscription status" (docs.stripe.com/billing/entitlements):
 #: access while the subscription is in good standing or being retried, none once it is
-#: canceled, unpaid, paused or never paid.
+#: canceled, unpaid, paused, or was never paid.
 GRANTING_STATUSES = frozenset({"active", "trialing", "past_due"})
 PAYMENT_OUTCOMES = ("declined", "requires_action")
 COLLECTION_METHODS = ("charge_automatically", "send_invoice")
@@ -43,8 +38,13 @@ ZERO_DECIMAL = frozenset(
     | {"xaf", "xof", "xpf"}
 )
 DEFAULT_START = 1_706_659_200  # 2024-01-31T00:00:00Z: a month-end anchor on purpose
-INCOMPLETE_EXPIRY = 23 * HOUR  # https://docs.stripe.com/billing/subscriptions/overview
-FAILED_RETRIES = 4  # Smart Retries default: 4 attempts before the dunning ending
+#: An incomplete subscription expires when its first invoice is not paid within 23 hours.
+INCOMPLETE_EXPIRY = 23 * HOUR
+#: Days after finalization of each payment attempt on a failing renewal (Smart Retries'
+#: default of up to 4 attempts; https://docs.stripe.com/billing/revenue-recovery/smart-retries)
+RETRY_DAYS = (0, 3, 5, 7)
+#: Renewal invoices are finalized about an hour after they are created.
+FINALIZE_DELAY = HOUR
 
 
 @dataclass
@@ -61,6 +61,7 @@ class Product:
     created: int
     feature_keys: list[str]
     product_feature_ids: dict[str, str] = field(default_factory=dict)  # lookup_key -> prodft_
+    overrides: dict[str, JSON] = field(default_factory=dict)
 
 
 @dataclass
@@ -78,7 +79,7 @@ class Price:
     overrides: dict[str, JSON] = field(default_factory=dict)
 
     def amount_for(self, quantity: int) -> int:
-        """What `quantity` units cost: unit amount x quantity, or the tiers."""
+        """What `quantity` units cost for one period: unit amount x quantity, or the tiers."""
         if self.tiers is None:
             return (self.unit_amount or 0) * quantity
         return _tiered_amount(self.tiers, self.tiers_mode or "graduated", quantity)
@@ -99,6 +100,8 @@ class Line:
     amount: int
     description: str
     period: tuple[int, int]
+    proration: bool = False
+    invoice_item: str | None = None
 
 
 @dataclass
@@ -159,13 +162,72 @@ class Subscription:
     canceled_at: int | None
     ended_at: int | None
     cancel_at_period_end: bool
+    cancel_at: int | None
     items: list[Item]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What stays fixed over one subscription's life."""
+
+    seed: int
+    ids: IdFactory
+    currency: str
+    person: Person
+    card: Card
+    customer_id: str
+    payment_method_id: str
+    subscription_id: str
+    t0: int
+    trial: tuple[int, int] | None
+    interval: str
+    interval_count: int
+    collection_method: str
+    products: list[Product]
+    prices: list[Price]
+    items: list[Item]
+    features: list[Feature]
+    overrides: dict[str, dict[str, JSON]]
+
+    @property
+    def anchor(self) -> int:
+        """The billing cycle anchor: the end of the trial, or the start."""
+        return self.trial[1] if self.trial else self.t0
+
+    def cycle_period(self, cycle: int) -> tuple[int, int]:
+        return period(self.anchor, self.interval, self.interval_count, cycle)
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One moment of a subscription's life, as far as billing is concerned.
+
+    `stage` says how far the world has got: only the customer exists, or also the attached
+    payment method, or the subscription with its latest invoice. `payment` is how the latest
+    invoice's payment stands: "succeeded", "declined", "requires_action", "pending" (sent,
+    not yet paid), or "none" (nothing to pay).
+    """
+
+    status: str = "active"
+    stage: str = "subscription"
+    cycle: int = 0
+    trial_invoice: bool = False
+    payment: str = "succeeded"
+    attempts: int = 1
+    retrying: bool = False
+    voided: bool = False
+    has_payment_method: bool = True
+    canceled_at: int | None = None
+    ended_at: int | None = None
+    cancel_at_period_end: bool = False
+    items: tuple[Item, ...] | None = None  # the items now, when they changed (upgrades)
+    prorations: tuple[Line, ...] = ()  # pending proration lines for the next invoice
 
 
 @dataclass
 class BillingModel:
-    seed: int
-    currency: str
+    plan: Plan
+    phase: Phase
     customer_id: str
     customer_created: int
     person: Person
@@ -175,64 +237,66 @@ class BillingModel:
     payment_method_created: int
     products: list[Product]
     prices: list[Price]
-    subscription: Subscription
-    invoice: Invoice
+    subscription: Subscription | None
+    invoice: Invoice | None
     payment_intent: PaymentIntent | None
     charge: Charge | None
     features: list[Feature]
     entitlement_ids: dict[str, str]  # feature id -> ent_ id (empty when access is not granted)
     overrides: dict[str, dict[str, JSON]]
 
+    @property
+    def seed(self) -> int:
+        return self.plan.seed
 
-def plan_graph(
+    @property
+    def currency(self) -> str:
+        return self.plan.currency
+
+
+# -- the plan ------------------------------------------------------------------------------
+
+
+def make_plan(
     *,
     seed: int,
-    status: str,
     items: list[dict[str, JSON]] | None,
     currency: str | None,
     collection_method: str,
     trial_days: int | None,
-    payment_outcome: str,
+    card_outcome: str,
     start: int | None,
-    statuses_allowed: tuple[str, ...],
     intervals_allowed: tuple[str, ...],
     overrides: dict[str, dict[str, JSON]],
-) -> BillingModel:
-    """Decide every semantic value of a subscription graph. Raises `InvalidArgument`."""
-    _check_choice("status", status, statuses_allowed)
+) -> Plan:
+    """Check the builder's arguments and fix everything that does not change over time."""
     _check_choice("collection_method", collection_method, COLLECTION_METHODS)
-    _check_choice("payment_outcome", payment_outcome, PAYMENT_OUTCOMES)
-    if trial_days is not None and (not isinstance(trial_days, int) or trial_days < 1):
+    if trial_days is not None and (
+        not isinstance(trial_days, int) or isinstance(trial_days, bool) or trial_days < 1
+    ):
         raise InvalidArgument(
             f"trial_days={trial_days!r} must be a positive whole number of days",
             hint="e.g. trial_days=14, or leave it out",
         )
-    if trial_days and status in ("incomplete", "incomplete_expired"):
-        raise InvalidArgument(
-            f"trial_days={trial_days} contradicts status={status!r}: a subscription with a "
-            "trial starts without a payment, so it is never incomplete",
-            hint="drop trial_days, or use status='trialing' / 'paused' / 'active'",
-        )
-    if status in ("trialing", "paused") and trial_days is None:
-        trial_days = 14
     ids = IdFactory(seed)
     t0 = DEFAULT_START + (seed % 997) * DAY if start is None else start
-    person = fake_person(seed, overrides.get("customer", {}))
     requests = items if items is not None else [{}]
     if not isinstance(requests, list) or not requests:
         raise InvalidArgument(
             "items must be a non-empty list of {'price': {...}, 'quantity': n, 'product': {...}}",
             hint='e.g. items=[{"price": {"unit_amount": 1500}}]',
         )
-    currency = _currency(currency, requests)
-    products, prices, subscription_items = [], [], []
+    chosen_currency = _currency(currency, requests)
+    products, prices, plan_items = [], [], []
     for index, request in enumerate(requests):
         product, price, quantity = _catalog_entry(
-            ids, index, request, currency, t0, intervals_allowed
+            ids, f"item-{index}", index, request, chosen_currency, t0, intervals_allowed
         )
         products.append(product)
         prices.append(price)
-        subscription_items.append(Item(ids.new("subscription_item"), price, quantity, t0))
+        plan_items.append(
+            Item(ids.named("subscription_item", f"item-{index}"), price, quantity, t0)
+        )
     recurring = [p for p in prices if p.interval]
     if not recurring:
         raise InvalidArgument(
@@ -245,151 +309,263 @@ def plan_graph(
             "all recurring prices of one subscription must share an interval and interval_count",
             hint=f"use interval={interval!r}, interval_count={interval_count} on every item",
         )
-
-    features = _features(ids, products)
-    has_payment_method = status != "paused"
-    trial = (t0, t0 + trial_days * DAY) if trial_days else None
-    anchor = trial[1] if trial else t0
-    cycle = 1 if status in ("past_due", "unpaid") else 0
-    in_trial = status in ("trialing", "paused")  # the latest invoice is the trial's own
-    sub_period = (
-        trial
-        if status == "trialing" and trial
-        else (period(anchor, interval, interval_count, cycle))
-    )
-    invoice_period = trial if in_trial and trial else sub_period
-    renewal = cycle > 0 or (trial is not None and not in_trial)
-
-    # -- the latest invoice ---------------------------------------------------------------
-    invoice_created = invoice_period[0]
-    lines = [
-        _line(ids, item, currency, 0 if in_trial else None, invoice_period)
-        for item in subscription_items
-        if item.price.interval or not renewal
-    ]
-    subtotal = sum(line.amount for line in lines)
-    total = subtotal
-    paid_statuses = {"active", "trialing", "canceled", "paused"}
-    send_invoice = collection_method == "send_invoice"
-    invoice_paid = status in paid_statuses and not (send_invoice and status == "active")
-    finalized_at = invoice_created + (HOUR if renewal else 0)  # renewals finalize an hour later
-    invoice_status = (
-        "paid" if invoice_paid else ("void" if status == "incomplete_expired" else "open")
-    )
-    attempt_count = {"past_due": 1, "unpaid": FAILED_RETRIES}.get(status, 0 if send_invoice else 1)
-    if total == 0:
-        attempt_count = 0
-    invoice = Invoice(
-        id=ids.new("invoice"),
-        number=f"{ids.token(8).upper()}-{'0002' if renewal else '0001'}",
-        status=invoice_status,
-        billing_reason="subscription_cycle" if renewal else "subscription_create",
-        created=invoice_created,
-        period=invoice_period,
-        lines=lines,
-        subtotal=subtotal,
-        total=total,
-        amount_due=total,
-        amount_paid=total if invoice_paid else 0,
-        amount_remaining=0 if invoice_paid or invoice_status == "void" else total,
-        attempt_count=attempt_count,
-        attempted=attempt_count > 0 or invoice_paid,
-        finalized_at=finalized_at,
-        paid_at=finalized_at + 5 if invoice_paid else None,
-        voided_at=t0 + INCOMPLETE_EXPIRY if invoice_status == "void" else None,
-        next_payment_attempt=finalized_at + 3 * DAY
-        if status == "past_due" and not send_invoice
-        else None,
-        due_date=finalized_at + 30 * DAY if send_invoice else None,
-    )
-
-    # -- payment ---------------------------------------------------------------------------
-    payment_intent = charge = None
-    if total > 0:
-        declined = status in ("past_due", "unpaid") or (
-            status in ("incomplete", "incomplete_expired") and payment_outcome == "declined"
-        )
-        needs_action = status in ("incomplete", "incomplete_expired") and (
-            payment_outcome == "requires_action"
-        )
-        pi_status = {
-            "active": "succeeded",
-            "canceled": "succeeded",
-            "incomplete": "requires_action" if needs_action else "requires_payment_method",
-            "incomplete_expired": "canceled",
-            "past_due": "requires_payment_method",
-            "unpaid": "requires_payment_method",
-        }[status]
-        if send_invoice and status == "active":
-            pi_status, declined = "requires_payment_method", False
-        pi_id = ids.new("payment_intent")
-        payment_intent = PaymentIntent(
-            id=pi_id,
-            status=pi_status,
-            amount=invoice.amount_due,
-            amount_received=invoice.amount_paid,
-            created=finalized_at,
-            client_secret=f"{pi_id}_secret_{ids.token(25)}",
-            decline=declined,
-            requires_action=needs_action,
-            canceled_at=invoice.voided_at,
-        )
-        if pi_status == "succeeded" or declined:
-            charge = Charge(
-                id=ids.new("charge"),
-                succeeded=pi_status == "succeeded",
-                amount=invoice.amount_due,
-                created=finalized_at + 2,
-            )
-
-    canceled_at = t0 + 10 * DAY if status == "canceled" else None
-    ended_at = canceled_at or (t0 + INCOMPLETE_EXPIRY if status == "incomplete_expired" else None)
-    subscription = Subscription(
-        id=ids.new("subscription"),
-        status=status,
-        created=t0,
-        start_date=t0,
-        billing_cycle_anchor=anchor,
-        period=sub_period,
-        trial=trial,
-        collection_method=collection_method,
-        days_until_due=30 if send_invoice else None,
-        canceled_at=canceled_at,
-        ended_at=ended_at,
-        cancel_at_period_end=False,
-        items=subscription_items,
-    )
-    granted = status in GRANTING_STATUSES
-    entitlement_ids = (
-        {f.id: ids.new("entitlements.active_entitlement") for f in features} if (granted) else {}
-    )
-    return BillingModel(
+    return Plan(
         seed=seed,
-        currency=currency,
-        customer_id=ids.new("customer"),
-        customer_created=t0 - 120,
-        person=person,
-        delinquent=status in ("past_due", "unpaid"),
-        payment_method_id=ids.new("payment_method") if has_payment_method else None,
-        card=fake_card(
-            seed,
-            payment_outcome
-            if status.startswith("incomplete")
-            else ("declined" if status in ("past_due", "unpaid") else "ok"),
-        )
-        if has_payment_method
-        else None,
-        payment_method_created=t0 - 60,
+        ids=ids,
+        currency=chosen_currency,
+        person=fake_person(seed, overrides.get("customer", {})),
+        card=fake_card(seed, card_outcome),
+        customer_id=ids.named("customer", "customer"),
+        payment_method_id=ids.named("payment_method", "card"),
+        subscription_id=ids.named("subscription", "subscription"),
+        t0=t0,
+        trial=(t0, t0 + trial_days * DAY) if trial_days else None,
+        interval=interval,
+        interval_count=interval_count,
+        collection_method=collection_method,
         products=products,
         prices=prices,
+        items=plan_items,
+        features=_features(ids, products),
+        overrides=overrides,
+    )
+
+
+def add_catalog_entry(
+    plan: Plan, name: str, request: dict[str, JSON], intervals_allowed: tuple[str, ...]
+) -> tuple[Product, Price]:
+    """A product and price added to the plan's catalog later (e.g. the target of an upgrade)."""
+    product, price, _ = _catalog_entry(
+        plan.ids, name, len(plan.products), request, plan.currency, plan.t0, intervals_allowed
+    )
+    plan.products.append(product)
+    plan.prices.append(price)
+    known = {f.lookup_key for f in plan.features}
+    for feature in _features(plan.ids, [product]):
+        if feature.lookup_key not in known:
+            plan.features.append(feature)
+    return product, price
+
+
+def phase_for_status(
+    status: str, plan: Plan, *, payment_outcome: str, statuses_allowed: tuple[str, ...]
+) -> Phase:
+    """The moment Stripe's own lifecycle would be in for a subscription in `status`."""
+    _check_choice("status", status, statuses_allowed)
+    _check_choice("payment_outcome", payment_outcome, PAYMENT_OUTCOMES)
+    send_invoice = plan.collection_method == "send_invoice"
+    if plan.trial and status in ("incomplete", "incomplete_expired"):
+        raise InvalidArgument(
+            f"trial_days contradicts status={status!r}: a subscription with a trial starts "
+            "without a payment, so it is never incomplete",
+            hint="drop trial_days, or use status='trialing' / 'paused' / 'active'",
+        )
+    if status in ("trialing", "paused") and not plan.trial:
+        raise InvalidArgument(
+            f"status={status!r} needs a trial", hint="pass trial_days (the builder defaults to 14)"
+        )
+    dunning = "pending" if send_invoice else "declined"
+    phases = {
+        "active": Phase(
+            "active",
+            payment="pending" if send_invoice else "succeeded",
+            attempts=0 if send_invoice else 1,
+        ),
+        "trialing": Phase("trialing", trial_invoice=True, payment="none", attempts=0),
+        "incomplete": Phase("incomplete", payment=payment_outcome),
+        "incomplete_expired": Phase(
+            "incomplete_expired",
+            payment=payment_outcome,
+            voided=True,
+            ended_at=plan.t0 + INCOMPLETE_EXPIRY,
+        ),
+        "past_due": Phase(
+            "past_due",
+            cycle=1,
+            payment=dunning,
+            attempts=0 if send_invoice else 1,
+            retrying=not send_invoice,
+        ),
+        "unpaid": Phase(
+            "unpaid", cycle=1, payment=dunning, attempts=0 if send_invoice else len(RETRY_DAYS)
+        ),
+        "canceled": Phase("canceled", canceled_at=plan.t0 + 10 * DAY, ended_at=plan.t0 + 10 * DAY),
+        "paused": Phase(
+            "paused", trial_invoice=True, payment="none", attempts=0, has_payment_method=False
+        ),
+    }
+    return phases[status]
+
+
+# -- a snapshot ----------------------------------------------------------------------------
+
+
+def snapshot(plan: Plan, phase: Phase) -> BillingModel:
+    """Every semantic value of the subscription's world at `phase`."""
+    ids = plan.ids
+    has_pm = phase.has_payment_method and phase.stage != "customer"
+    subscription = invoice = payment_intent = charge = None
+    entitlement_ids: dict[str, str] = {}
+    if phase.stage == "subscription":
+        items = list(phase.items or plan.items)
+        trial = plan.trial
+        if phase.status == "trialing" and trial:
+            sub_period = trial
+        else:
+            sub_period = plan.cycle_period(phase.cycle)
+        invoice = _invoice(plan, phase, items, sub_period)
+        if invoice.total == 0 and phase.payment in ("declined", "requires_action", "pending"):
+            raise InvalidArgument(
+                f"status={phase.status!r} needs an invoice with something to pay, but this one "
+                "totals 0: Stripe marks such an invoice paid at once",
+                hint="give the items a unit_amount above 0, or choose status='active'",
+            )
+        payment_intent, charge = _payment(plan, phase, invoice)
+        subscription = Subscription(
+            id=plan.subscription_id,
+            status=phase.status,
+            created=plan.t0,
+            start_date=plan.t0,
+            billing_cycle_anchor=plan.anchor,
+            period=sub_period,
+            trial=trial,
+            collection_method=plan.collection_method,
+            days_until_due=30 if plan.collection_method == "send_invoice" else None,
+            canceled_at=phase.canceled_at,
+            ended_at=phase.ended_at,
+            cancel_at_period_end=phase.cancel_at_period_end,
+            cancel_at=sub_period[1] if phase.cancel_at_period_end else None,
+            items=items,
+        )
+        if phase.status in GRANTING_STATUSES:
+            keys = {k for item in items for k in item.price.product.feature_keys}
+            entitlement_ids = {
+                f.id: ids.named("entitlements.active_entitlement", f.lookup_key)
+                for f in plan.features
+                if f.lookup_key in keys
+            }
+    return BillingModel(
+        plan=plan,
+        phase=phase,
+        customer_id=plan.customer_id,
+        customer_created=plan.t0 - 120,
+        person=plan.person,
+        delinquent=phase.status in ("past_due", "unpaid") and phase.stage == "subscription",
+        payment_method_id=plan.payment_method_id if has_pm else None,
+        card=plan.card if has_pm else None,
+        payment_method_created=plan.t0 - 60,
+        products=plan.products,
+        prices=plan.prices,
         subscription=subscription,
         invoice=invoice,
         payment_intent=payment_intent,
         charge=charge,
-        features=features,
+        features=plan.features,
         entitlement_ids=entitlement_ids,
-        overrides=overrides,
+        overrides=plan.overrides,
     )
+
+
+def _invoice(plan: Plan, phase: Phase, items: list[Item], sub_period: tuple[int, int]) -> Invoice:
+    ids = plan.ids
+    key = "trial" if phase.trial_invoice else f"cycle-{phase.cycle}"
+    renewal = not phase.trial_invoice and (phase.cycle > 0 or plan.trial is not None)
+    inv_period = plan.trial if phase.trial_invoice and plan.trial else sub_period
+    lines = [
+        _line(
+            ids.named("line_item", f"{key}-{i}"),
+            item,
+            plan.currency,
+            0 if phase.trial_invoice else None,
+            inv_period,
+        )
+        for i, item in enumerate(items)
+        if item.price.interval or not renewal
+    ]
+    lines = [*phase.prorations, *lines] if not phase.trial_invoice else lines
+    total = sum(line.amount for line in lines)
+    created = inv_period[0]
+    finalized = created + (FINALIZE_DELAY if renewal else 0)
+    attempts = phase.attempts if total > 0 else 0
+    # Stripe marks an invoice with nothing to pay as paid as soon as it is finalized.
+    paid = (phase.payment in ("succeeded", "none") or total == 0) and not phase.voided
+    last_attempt = finalized + RETRY_DAYS[min(max(attempts, 1), len(RETRY_DAYS)) - 1] * DAY
+    status = "void" if phase.voided else ("paid" if paid else "open")
+    retry_at = None
+    if status == "open" and phase.retrying and attempts < len(RETRY_DAYS):
+        retry_at = finalized + RETRY_DAYS[attempts] * DAY
+    number_prefix = "".join(c for c in plan.customer_id[4:12].upper() if c.isalnum())
+    sequence = (0 if phase.trial_invoice else phase.cycle) + (1 if plan.trial else 0) + 1
+    return Invoice(
+        id=ids.named("invoice", key),
+        number=f"{number_prefix}-{sequence:04d}",
+        status=status,
+        billing_reason="subscription_cycle" if renewal else "subscription_create",
+        created=created,
+        period=inv_period,
+        lines=lines,
+        subtotal=total,
+        total=total,
+        amount_due=total,
+        amount_paid=total if paid else 0,
+        amount_remaining=0 if paid or phase.voided else total,
+        attempt_count=attempts,
+        attempted=attempts > 0 or paid,
+        finalized_at=finalized,
+        paid_at=(last_attempt + 2 if attempts else finalized) if paid else None,
+        voided_at=plan.t0 + INCOMPLETE_EXPIRY if phase.voided else None,
+        next_payment_attempt=retry_at,
+        due_date=finalized + 30 * DAY if plan.collection_method == "send_invoice" else None,
+    )
+
+
+def _payment(
+    plan: Plan, phase: Phase, invoice: Invoice
+) -> tuple[PaymentIntent | None, Charge | None]:
+    if invoice.total == 0:
+        return None, None
+    ids = plan.ids
+    key = "trial" if phase.trial_invoice else f"cycle-{phase.cycle}"
+    declined = phase.payment == "declined"
+    needs_action = phase.payment == "requires_action"
+    status = {
+        "succeeded": "succeeded",
+        "declined": "requires_payment_method",
+        "requires_action": "requires_action",
+        "pending": "requires_payment_method",
+    }[phase.payment]
+    if phase.voided:
+        status = "canceled"
+    pi_id = ids.named("payment_intent", key)
+    payment_intent = PaymentIntent(
+        id=pi_id,
+        status=status,
+        amount=invoice.amount_due,
+        amount_received=invoice.amount_paid,
+        created=invoice.finalized_at or invoice.created,
+        client_secret=f"{pi_id}_secret_{ids.named('request', pi_id)[4:]}",
+        decline=declined,
+        requires_action=needs_action and not phase.voided,
+        canceled_at=invoice.voided_at,
+    )
+    charge = None
+    if phase.payment in ("succeeded", "declined") and invoice.attempt_count:
+        attempt = invoice.attempt_count
+        finalized = invoice.finalized_at or invoice.created
+        charge = Charge(
+            id=ids.named("charge", f"{key}-attempt-{attempt}"),
+            succeeded=phase.payment == "succeeded",
+            amount=invoice.amount_due,
+            created=finalized + RETRY_DAYS[min(attempt, len(RETRY_DAYS)) - 1] * DAY + 1,
+        )
+    return payment_intent, charge
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def with_phase(phase: Phase, **changes: JSON) -> Phase:
+    return replace(phase, **changes)
 
 
 def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
@@ -420,6 +596,7 @@ def _currency(currency: str | None, requests: list[dict[str, JSON]]) -> str:
 
 def _catalog_entry(
     ids: IdFactory,
+    name_key: str,
     index: int,
     request: JSON,
     currency: str,
@@ -445,22 +622,24 @@ def _catalog_entry(
         )
     price_in = dict(request.get("price") or {})
     product_in = dict(request.get("product") or {})
-    name = str(
-        product_in.pop(
-            "name",
-            ["Standard", "Advanced", "Add-on", "Extra"][index % 4]
-            + ("" if index < 4 else f" {index}"),
-        )
-    )
+    default_name = ["Standard", "Advanced", "Add-on", "Extra"][index % 4]
+    name = str(product_in.pop("name", default_name + ("" if index < 4 else f" {index}")))
     keys = product_in.pop("features", [_slug(name) + "_features"])
     if not isinstance(keys, list) or not all(isinstance(k, str) and k for k in keys):
         raise InvalidArgument(
             f"{where}.product.features must be a list of lookup keys",
             hint='e.g. "features": ["basic_features", "extended_features"]',
         )
-    product = Product(ids.new("product"), name, t0 - 30 * DAY, list(dict.fromkeys(keys)))
+    product = Product(
+        ids.named("product", name_key),
+        name,
+        t0 - 30 * DAY,
+        list(dict.fromkeys(keys)),
+        overrides=product_in,
+    )
     recurring = price_in.pop("recurring", {"interval": "month", "interval_count": 1})
-    interval = interval_count = None
+    interval = None
+    interval_count = 1
     if recurring is not None:
         interval = recurring.get("interval", "month")
         interval_count = recurring.get("interval_count", 1)
@@ -482,26 +661,23 @@ def _catalog_entry(
         _check_tiers(where, tiers, tiers_mode)
     elif not isinstance(unit_amount, int) or isinstance(unit_amount, bool) or unit_amount < 0:
         raise InvalidArgument(
-            f"{where}.price.unit_amount={unit_amount!r} must be a "
-            "non-negative integer in the currency's smallest unit",
+            f"{where}.price.unit_amount={unit_amount!r} must be a non-negative integer in the "
+            "currency's smallest unit",
             hint="e.g. unit_amount=1500 for $15.00, or 1500 for ¥1500",
         )
     price = Price(
-        id=ids.new("price"),
+        id=ids.named("price", name_key),
         product=product,
         currency=currency,
         unit_amount=unit_amount,
         interval=interval,
-        interval_count=interval_count or 1,
+        interval_count=interval_count,
         created=t0 - 30 * DAY,
         billing_scheme="tiered" if tiers else "per_unit",
         tiers_mode=tiers_mode,
         tiers=tiers,
         overrides=price_in,
     )
-    product_extra = product_in
-    if product_extra:
-        price.overrides.setdefault("__product__", product_extra)
     return product, price, quantity
 
 
@@ -542,41 +718,35 @@ def _features(ids: IdFactory, products: list[Product]) -> list[Feature]:
         for key in product.feature_keys:
             if key not in by_key:
                 name = key.replace("_", " ").capitalize()
-                by_key[key] = Feature(ids.new("entitlements.feature"), key, name)
-            product.product_feature_ids[key] = ids.new("product_feature")
+                by_key[key] = Feature(ids.named("entitlements.feature", key), key, name)
+            product.product_feature_ids[key] = ids.named("product_feature", f"{product.id}/{key}")
     return list(by_key.values())
 
 
 def _line(
-    ids: IdFactory,
-    item: Item,
-    currency: str,
-    forced_amount: int | None,
-    line_period: tuple[int, int],
+    line_id: str, item: Item, currency: str, forced_amount: int | None, line_period: tuple[int, int]
 ) -> Line:
     price = item.price
     amount = price.amount_for(item.quantity) if forced_amount is None else forced_amount
     if forced_amount == 0:
         description = f"Trial period for {price.product.name}"
     else:
-        every = (
-            (
+        every = ""
+        if price.interval:
+            every = (
                 f" / {price.interval}"
                 if price.interval_count == 1
                 else f" every {price.interval_count} {price.interval}s"
             )
-            if price.interval
-            else ""
-        )
         unit = (
             format_money(price.unit_amount, currency)
             if price.unit_amount is not None
-            else ("tiered pricing")
+            else "tiered pricing"
         )
         description = (
             f"{item.quantity} \N{MULTIPLICATION SIGN} {price.product.name} (at {unit}{every})"
         )
-    return Line(ids.new("line_item"), item, amount, description, line_period)
+    return Line(line_id, item, amount, description, line_period)
 
 
 def format_money(amount: int, currency: str) -> str:
@@ -588,6 +758,3 @@ def format_money(amount: int, currency: str) -> str:
 
 def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "product"
-
-
-__all__ = ["INTERVALS", "STATUSES", "BillingModel", "plan_graph"]

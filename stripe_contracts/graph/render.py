@@ -80,8 +80,8 @@ def render(model: BillingModel, spec: Spec) -> dict[str, dict[str, JSON]]:
             "phone": m.person.phone,
             "address": m.person.address,
             "delinquent": m.delinquent,
-            "invoice_prefix": m.invoice.number.split("-")[0],
-            "next_invoice_sequence": int(m.invoice.number.split("-")[1]) + 1,
+            "invoice_prefix": _invoice_prefix(m),
+            "next_invoice_sequence": _next_invoice_sequence(m),
             "invoice_settings": {"default_payment_method": m.payment_method_id},
             "preferred_locales": [],
             "tax_exempt": "none",
@@ -138,9 +138,6 @@ def render(model: BillingModel, spec: Spec) -> dict[str, dict[str, JSON]]:
         )
     features_by_key = {f.lookup_key: f for f in m.features}
     for product in m.products:
-        extra: dict[str, JSON] = next(
-            (p.overrides.get("__product__", {}) for p in m.prices if p.product is product), {}
-        )
         out[product.id] = fill(
             spec,
             "product",
@@ -155,7 +152,7 @@ def render(model: BillingModel, spec: Spec) -> dict[str, dict[str, JSON]]:
                 "features": [],
                 "images": [],
                 "metadata": {},
-                **extra,
+                **product.overrides,
             },
         )
         for key, prodft in product.product_feature_ids.items():
@@ -169,9 +166,14 @@ def render(model: BillingModel, spec: Spec) -> dict[str, dict[str, JSON]]:
             )
     for price in m.prices:
         out[price.id] = render_price(spec, price)
+    if m.subscription is None or m.invoice is None:
+        return out
     sub_id = m.subscription.id
     items = [render_item(spec, item, sub_id, out[item.price.id]) for item in m.subscription.items]
     out.update((i["id"], i) for i in items)
+    for line in m.invoice.lines:
+        if line.invoice_item:
+            out[line.invoice_item] = render_invoice_item(spec, m, line)
     out[m.invoice.id] = render_invoice(spec, m, out)
     if m.payment_intent:
         charge = render_charge(spec, m, m.charge) if m.charge else None
@@ -190,6 +192,46 @@ def render(model: BillingModel, spec: Spec) -> dict[str, dict[str, JSON]]:
             },
         )
     return out
+
+
+def _invoice_prefix(m: BillingModel) -> str:
+    return "".join(c for c in m.customer_id[4:12].upper() if c.isalnum())
+
+
+def _next_invoice_sequence(m: BillingModel) -> int:
+    return int(m.invoice.number.rsplit("-", 1)[1]) + 1 if m.invoice else 1
+
+
+def render_invoice_item(spec: Spec, m: BillingModel, line: Line) -> dict[str, JSON]:
+    """A proration invoice item waiting for (or billed on) the subscription's invoice."""
+    assert m.subscription is not None and m.invoice is not None and line.invoice_item
+    return fill(
+        spec,
+        "invoiceitem",
+        {
+            "id": line.invoice_item,
+            "amount": line.amount,
+            "currency": m.currency,
+            "customer": m.customer_id,
+            "date": line.period[0],
+            "description": line.description,
+            "discountable": False,
+            "discounts": [],
+            "invoice": m.invoice.id,
+            "livemode": False,
+            "metadata": {},
+            "period": {"start": line.period[0], "end": line.period[1]},
+            "price": render_price(spec, line.item.price),
+            "plan": render_plan(spec, line.item.price),
+            "proration": True,
+            "quantity": line.item.quantity,
+            "subscription": m.subscription.id,
+            "subscription_item": line.item.id,
+            "tax_rates": [],
+            "unit_amount": line.amount,
+            "unit_amount_decimal": str(line.amount),
+        },
+    )
 
 
 def render_price(spec: Spec, price: Price) -> dict[str, JSON]:
@@ -279,6 +321,7 @@ def render_item(spec: Spec, item: Item, sub_id: str, price: dict[str, JSON]) -> 
 
 
 def render_line(spec: Spec, m: BillingModel, line: Line) -> dict[str, JSON]:
+    assert m.subscription is not None
     return fill(
         spec,
         "line_item",
@@ -288,22 +331,23 @@ def render_line(spec: Spec, m: BillingModel, line: Line) -> dict[str, JSON]:
             "amount_excluding_tax": line.amount,
             "currency": m.currency,
             "description": line.description,
-            "discountable": True,
+            "discountable": not line.proration,
             "discount_amounts": [],
             "discounts": [],
+            "invoice_item": line.invoice_item,
             "livemode": False,
             "metadata": {},
             "period": {"start": line.period[0], "end": line.period[1]},
             "price": render_price(spec, line.item.price),
             "plan": render_plan(spec, line.item.price),
-            "proration": False,
+            "proration": line.proration,
             "proration_details": {"credited_items": None},
             "quantity": line.item.quantity,
             "subscription": m.subscription.id,
             "subscription_item": line.item.id,
             "tax_amounts": [],
             "tax_rates": [],
-            "type": "subscription",
+            "type": "invoiceitem" if line.invoice_item else "subscription",
             "unit_amount_excluding_tax": None
             if line.item.quantity == 0
             else f"{line.amount / line.item.quantity:.12g}",
@@ -312,7 +356,8 @@ def render_line(spec: Spec, m: BillingModel, line: Line) -> dict[str, JSON]:
 
 
 def render_invoice(spec: Spec, m: BillingModel, out: dict[str, JSON]) -> dict[str, JSON]:
-    inv: Invoice = m.invoice
+    inv: Invoice | None = m.invoice
+    assert inv is not None and m.subscription is not None
     lines = [render_line(spec, m, line) for line in inv.lines]
     has_pi = m.payment_intent is not None
     return fill(
@@ -389,7 +434,7 @@ def render_invoice(spec: Spec, m: BillingModel, out: dict[str, JSON]) -> dict[st
 
 def render_charge(spec: Spec, m: BillingModel, charge: Charge) -> dict[str, JSON]:
     card = m.card
-    assert card is not None and m.payment_intent is not None
+    assert card is not None and m.payment_intent is not None and m.invoice is not None
     declined = not charge.succeeded
     return fill(
         spec,
@@ -464,7 +509,7 @@ def render_payment_intent(
     spec: Spec, m: BillingModel, charge: dict[str, JSON] | None
 ) -> dict[str, JSON]:
     pi = m.payment_intent
-    assert pi is not None
+    assert pi is not None and m.invoice is not None
     error = None
     if pi.decline:
         error = {
@@ -533,6 +578,7 @@ def render_subscription(
     spec: Spec, m: BillingModel, items: list[dict[str, JSON]]
 ) -> dict[str, JSON]:
     sub = m.subscription
+    assert sub is not None and m.invoice is not None
     canceled = sub.status == "canceled"
     return fill(
         spec,
@@ -559,7 +605,7 @@ def render_subscription(
             "canceled_at": sub.canceled_at,
             "ended_at": sub.ended_at,
             "cancel_at_period_end": sub.cancel_at_period_end,
-            "cancel_at": None,
+            "cancel_at": sub.cancel_at,
             "cancellation_details": {
                 "reason": "cancellation_requested" if canceled else None,
                 "comment": None,

@@ -60,8 +60,24 @@ def _build(spec: Spec, node: JSON, depth: int) -> JSON:
             if "total_count" in props:
                 listing["total_count"] = 0
             return listing
-        return {name: _build(spec, sub, depth + 1) for name, sub in props.items()}
+        required = set(node.get("required") or ())
+        return {
+            name: _build(spec, sub, depth + 1)
+            for name, sub in props.items()
+            if name in required or not _embeds_resource(spec, sub)
+        }
     return {"string": "", "integer": 0, "number": 0, "boolean": False, "array": []}.get(str(kind))
+
+
+def _embeds_resource(spec: Spec, node: JSON) -> bool:
+    """An optional property holding a whole other resource (e.g. `last_payment_error.source`):
+    Stripe leaves it out rather than sending an empty one, and so does the skeleton."""
+    branches = node.get("anyOf") or [node]
+    refs = [b.get("$ref") for b in branches]
+    return all(
+        isinstance(ref, str) and spec.schema(ref[len(_REF_PREFIX) :]).get("x-resourceId")
+        for ref in refs
+    )
 
 
 def _is_list_object(props: dict[str, JSON]) -> bool:
