@@ -354,3 +354,50 @@ def _join(items: list[str]) -> str:
 def _short(value: JSON) -> str:
     text = json.dumps(value) if not isinstance(value, str) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def validate_schema(
+    instance: JSON,
+    schema: JSON,
+    spec: Spec,
+    *,
+    label: str,
+    strict: bool = True,
+    recorded: bool = False,
+    engine: Engine = "rust",
+) -> list[Violation]:
+    """Validate `instance` against an inline schema whose `$ref`s point into `spec`'s components.
+
+    For schemas that are not named components, such as an operation's request body or a list
+    response; `label` names the instance in messages (e.g. "POST /v1/customers params").
+    """
+    import hashlib
+
+    digest = hashlib.sha256(json.dumps(schema, sort_keys=True).encode()).hexdigest()
+    inline = f"__inline_{digest[:32]}"
+    key = (spec.key, inline, strict, engine)
+    compiled = _cache.get(key)
+    if compiled is None:
+        refs, todo = set(), [schema]
+        while todo:
+            node = todo.pop()
+            if isinstance(node, dict):
+                ref = node.get("$ref")
+                if isinstance(ref, str) and ref.startswith(_REF_PREFIX):
+                    refs.add(ref[len(_REF_PREFIX) :])
+                todo.extend(node.values())
+            elif isinstance(node, list):
+                todo.extend(node)
+        names = {name for ref in refs for name in spec.closure(ref)}
+        components = {name: translate(spec.schema(name), strict=strict) for name in names}
+        components[inline] = translate(schema, strict=strict)
+        root = {"$ref": _REF_PREFIX + inline, "components": {"schemas": components}}
+        compiled = _cache[key] = compile_schema(root, engine)
+    if compiled.is_valid(instance):
+        return []
+    explainer = _Explainer(instance, label, spec, recorded)
+    found: dict[tuple[str, str], Violation] = {}
+    for raw in compiled.errors(instance):
+        for v in explainer.explain(raw):
+            found.setdefault((v.pointer, v.rule), v)
+    return sorted(found.values(), key=lambda v: (v.pointer, v.rule))

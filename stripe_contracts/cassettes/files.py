@@ -1,0 +1,197 @@
+"""Cassette files: read vcrpy's format without vcrpy, write any file atomically.
+
+A cassette is YAML or JSON holding ``{"interactions": [{"request": ..., "response": ...}],
+"version": 1}``, as vcrpy writes it. Reading it here keeps the contract checker (and anything
+else that only inspects cassettes) free of vcrpy; writing goes through `write_atomic`, so a
+crash or a failing test never leaves half a file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from stripe_contracts.errors import StripeContractsError
+
+__all__ = [
+    "CassetteError",
+    "Interaction",
+    "RecordedRequest",
+    "RecordedResponse",
+    "header",
+    "read_cassette",
+    "write_atomic",
+]
+
+Headers = Mapping[str, Any]  # name -> value, or name -> [values] as vcrpy stores them
+
+
+class CassetteError(StripeContractsError):
+    """A cassette that cannot be read, or that must not be written."""
+
+    @classmethod
+    def unreadable(cls, path: str | os.PathLike[str], reason: str) -> CassetteError:
+        return cls(
+            f"cannot read cassette {path}: {reason}",
+            hint="a cassette is the YAML or JSON file vcrpy writes; record it again if it was "
+            "edited by hand or truncated",
+        )
+
+    @classmethod
+    def malformed(cls, path: str | os.PathLike[str], where: str, problem: str) -> CassetteError:
+        return cls(
+            f"cassette {path} at {where}: {problem}",
+            hint="each interaction needs request {method, uri, headers, body} and response "
+            "{status: {code}, headers, body: {string}}",
+        )
+
+    @classmethod
+    def exists(cls, path: str | os.PathLike[str], record_mode: str) -> CassetteError:
+        return cls(
+            f"cassette {path} already exists; record mode {record_mode!r} never overwrites a "
+            "cassette, so the new recording was not saved",
+            hint="delete the file to record it again, or use --stripe-record-mode=new_episodes "
+            "(add requests) or =all (re-record)",
+        )
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    uri: str
+    headers: Headers
+    body: str | bytes | None
+
+
+@dataclass(frozen=True)
+class RecordedResponse:
+    status: int
+    headers: Headers
+    body: str | bytes | None
+
+
+@dataclass(frozen=True)
+class Interaction:
+    index: int
+    request: RecordedRequest
+    response: RecordedResponse
+
+
+def header(headers: Headers, name: str) -> str | None:
+    """The first value of header `name` (case-insensitive), or None."""
+    wanted = name.lower()
+    for key, value in headers.items():
+        if str(key).lower() == wanted:
+            if isinstance(value, list | tuple):
+                return str(value[0]) if value else None
+            return None if value is None else str(value)
+    return None
+
+
+def read_cassette(path: str | os.PathLike[str]) -> list[Interaction]:
+    """The interactions of the cassette at `path`; `CassetteError` if it cannot be read."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CassetteError.unreadable(path, str(exc)) from None
+    try:
+        is_json = Path(path).suffix.lower() == ".json"
+        data = json.loads(text) if is_json else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CassetteError.unreadable(path, f"not valid YAML/JSON ({reason})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
+        raise CassetteError.malformed(path, "/", "no `interactions` list")
+    return [_interaction(path, i, item) for i, item in enumerate(data["interactions"])]
+
+
+def _interaction(path: str | os.PathLike[str], index: int, item: Any) -> Interaction:
+    where = f"/interactions/{index}"
+    if not isinstance(item, dict):
+        raise CassetteError.malformed(path, where, "an interaction must be a mapping")
+    request, response = item.get("request"), item.get("response")
+    if not isinstance(request, dict) or not isinstance(response, dict):
+        raise CassetteError.malformed(path, where, "needs a `request` and a `response` mapping")
+    method, uri = request.get("method"), request.get("uri")
+    if not isinstance(method, str) or not isinstance(uri, str):
+        raise CassetteError.malformed(path, f"{where}/request", "needs `method` and `uri`")
+    status = response.get("status")
+    code = status.get("code") if isinstance(status, dict) else None
+    if not isinstance(code, int):
+        raise CassetteError.malformed(path, f"{where}/response/status", "needs an integer `code`")
+    body = response.get("body")
+    return Interaction(
+        index=index,
+        request=RecordedRequest(
+            method=method.upper(),
+            uri=uri,
+            headers=_headers(path, f"{where}/request/headers", request.get("headers")),
+            body=_body(path, f"{where}/request/body", request.get("body")),
+        ),
+        response=RecordedResponse(
+            status=code,
+            headers=_headers(path, f"{where}/response/headers", response.get("headers")),
+            body=_body(
+                path,
+                f"{where}/response/body",
+                body.get("string") if isinstance(body, dict) else body,
+            ),
+        ),
+    )
+
+
+def _headers(path: str | os.PathLike[str], where: str, value: Any) -> Headers:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise CassetteError.malformed(path, where, "headers must be a mapping")
+    return value
+
+
+def _body(path: str | os.PathLike[str], where: str, value: Any) -> str | bytes | None:
+    if value is None or isinstance(value, str | bytes):
+        return value
+    raise CassetteError.malformed(path, where, f"a body must be text, got {type(value).__name__}")
+
+
+def write_atomic(path: str | os.PathLike[str], text: str, *, replace: bool) -> None:
+    """Write `text` to `path` through a temporary file in the same directory.
+
+    Readers see the old file or the whole new one, never a part. With `replace=False` an
+    existing non-empty file is left alone and `FileExistsError` is raised - atomically, so two
+    processes recording the same cassette cannot both win.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)  # mkstemp's 0600 would surprise whoever commits the file
+        if replace:
+            os.replace(temp, target)
+            return
+        with contextlib.suppress(FileNotFoundError):
+            if target.stat().st_size == 0:  # vcrpy treats an empty file as no cassette
+                target.unlink()
+        try:
+            os.link(temp, target)  # fails if the target exists: never clobbers
+        except FileExistsError:
+            raise
+        except OSError:  # a file system without hard links: check, then rename
+            if target.exists():
+                raise FileExistsError(str(target)) from None
+            os.replace(temp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
