@@ -82,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", type=Path, required=True, metavar="DIR")
     generate.add_argument("--force", action="store_true", help="replace a non-empty DIR")
     generate.set_defaults(handler=_generate)
+    from stripe_contracts.cassettes.cli import add_commands as add_cassette_commands
+
+    add_cassette_commands(commands)
     return parser
 
 

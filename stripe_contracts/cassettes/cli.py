@@ -1,0 +1,138 @@
+"""`stripe-contracts cassette ...`: thin argument handling over `cassettes.contract`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from stripe_contracts.errors import SpecError, StripeContractsError
+
+if TYPE_CHECKING:
+    from stripe_contracts.spec import Spec
+
+__all__ = ["add_commands"]
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_UNCHECKED = 0, 1, 2
+_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def add_commands(subparsers: Any) -> None:
+    """Add the `cassette` command group to the main parser's subparsers."""
+    cassette = subparsers.add_parser(
+        "cassette",
+        help="work with recorded Stripe cassettes (vcrpy YAML/JSON)",
+        description="Commands for cassettes recorded by the stripe_cassette fixture.",
+    )
+    actions = cassette.add_subparsers(dest="cassette_command", required=True, metavar="ACTION")
+    check = actions.add_parser(
+        "check",
+        help="contract-check every recorded request and response against Stripe's spec",
+        description="Match each recorded interaction to its Stripe API operation and check "
+        "its query/form parameters and its response body against the spec of the API version "
+        "in its Stripe-Version header. Writes nothing. Exit 0 when all are valid, 1 on any "
+        "violation, 2 when a cassette or spec cannot be read or no loaded spec is for a "
+        "recorded API version.",
+    )
+    check.add_argument(
+        "paths",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="cassette files, or directories searched for *.yaml, *.yml and *.json",
+    )
+    check.add_argument(
+        "--spec",
+        action="append",
+        type=Path,
+        metavar="PATH",
+        help="Stripe OpenAPI spec file or directory; repeat for several API versions - each "
+        "interaction is checked against the one its Stripe-Version names (default: "
+        "$STRIPE_CONTRACTS_SPEC, then ./schemas/)",
+    )
+    check.add_argument(
+        "--no-strict",
+        dest="strict",
+        action="store_false",
+        help="allow response properties the spec does not define",
+    )
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.set_defaults(handler=_check)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from stripe_contracts.cassettes.contract import check_interactions, format_text
+    from stripe_contracts.cassettes.files import header, read_cassette
+
+    cassettes = {path: read_cassette(path) for path in _cassette_files(args.paths)}
+    versions = {
+        header(i.request.headers, "Stripe-Version") for items in cassettes.values() for i in items
+    }
+    specs = _load_specs(args.spec, {v.split(";")[0].strip() for v in versions if v})
+    reports = [
+        check_interactions(items, specs, path=str(path), strict=args.strict)
+        for path, items in cassettes.items()
+    ]
+    if args.format == "json":
+        report = {
+            "valid": all(r.valid for r in reports),
+            "specs": [s.api_version for s in specs],
+            "cassettes": [r.as_dict() for r in reports],
+        }
+        print(json.dumps(report, indent=2, sort_keys=True))
+    else:
+        print(format_text(reports))
+    if any(r.unchecked for r in reports):
+        return EXIT_UNCHECKED
+    return EXIT_VIOLATIONS if any(r.errors for r in reports) else EXIT_OK
+
+
+def _cassette_files(paths: Sequence[Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                sorted(p for p in path.rglob("*") if p.suffix in _SUFFIXES and p.is_file())
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise StripeContractsError(
+                f"{path}: no such file or directory",
+                hint="pass cassette files or directories holding them",
+            )
+    if not found:
+        raise StripeContractsError(
+            "no cassettes found in " + ", ".join(map(str, paths)),
+            hint="cassettes are *.yaml, *.yml or *.json files written by the stripe_cassette "
+            "fixture",
+        )
+    return found
+
+
+def _load_specs(sources: Sequence[Path] | None, versions: set[str]) -> list[Spec]:
+    """One spec per --spec file; from a directory (or the default sources) the spec of each
+    recorded version it holds, else its newest."""
+    from stripe_contracts.spec import load_spec
+
+    specs: dict[str, Spec] = {}
+    defaults: list[Path | None] = [None]
+    for source in sources or defaults:
+        if source is not None and not source.is_dir():
+            spec = load_spec(source)
+            specs.setdefault(spec.key, spec)
+            continue
+        loaded = False
+        for version in sorted(versions):
+            try:
+                spec = load_spec(source, api_version=version)
+            except SpecError:
+                continue
+            specs.setdefault(spec.key, spec)
+            loaded = True
+        if not loaded:
+            spec = load_spec(source)
+            specs.setdefault(spec.key, spec)
+    return list(specs.values())
