@@ -6,16 +6,18 @@ it pay nothing at start-up.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
+    from stripe_contracts.cassettes._vcr import StripeCassette
     from stripe_contracts.graph.builder import GraphBuilder
     from stripe_contracts.spec import Spec
 
 _spec_key = pytest.StashKey["Spec | Exception"]()
+_passed_key = pytest.StashKey[bool]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -40,7 +42,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="N",
         help="base seed for stripe_graph (each test derives its own seed from it)",
     )
+    group.addoption(
+        "--stripe-record-mode",
+        choices=("none", "once", "new_episodes", "all"),
+        default=None,
+        help="stripe_cassette record mode (vcrpy's); default none: replay only, no network",
+    )
     parser.addini("stripe_contracts_seed", default="0", help="base seed for stripe_graph")
+    parser.addini(
+        "stripe_contracts_cassette_dir",
+        default="cassettes",
+        help="directory of stripe_cassette cassettes, relative to rootdir",
+    )
     parser.addini(
         "stripe_contracts_spec",
         type="paths",
@@ -118,3 +131,53 @@ def stripe_graph(stripe_spec: Spec, request: pytest.FixtureRequest) -> GraphBuil
         base = int(request.config.getini("stripe_contracts_seed") or 0)
     digest = hashlib.sha256(f"{base}:{request.node.nodeid}".encode()).digest()
     return GraphBuilder(spec=stripe_spec, seed=int.from_bytes(digest[:4], "big"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "stripe_cassette(name=None, **vcr_options): replay (or record) the test's Stripe "
+        "traffic in <stripe_contracts_cassette_dir>/<name>.yaml",
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:  # the marker alone activates the fixture
+        names = getattr(item, "fixturenames", None)
+        marked = item.get_closest_marker("stripe_cassette") is not None
+        if marked and names is not None and "stripe_cassette" not in names:
+            names.append("stripe_cassette")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item.stash[_passed_key] = report.passed  # a cassette is written only if this holds
+    return report
+
+
+@pytest.fixture
+def stripe_vcr_config() -> dict[str, Any]:
+    """vcrpy `use_cassette` options for stripe_cassette, plus `scrub_pii`; override it."""
+    return {}
+
+
+@pytest.fixture
+def stripe_cassette(
+    request: pytest.FixtureRequest, stripe_vcr_config: dict[str, Any]
+) -> Iterator[StripeCassette]:
+    """Replay this test's HTTP traffic from a cassette (record it with --stripe-record-mode)."""
+    from stripe_contracts.cassettes._vcr import open_cassette
+    from stripe_contracts.cassettes.files import cassette_path
+
+    marker = request.node.get_closest_marker("stripe_cassette")
+    name = marker.args[0] if marker and marker.args else None
+    directory = request.config.rootpath / request.config.getini("stripe_contracts_cassette_dir")
+    path = cassette_path(directory, name, nodeid=request.node.nodeid)
+    config = {**stripe_vcr_config, **(marker.kwargs if marker else {})}
+    mode = request.config.getoption("stripe_record_mode")
+    with open_cassette(path, record_mode=mode, config=config) as cassette:
+        yield cassette
+        if not request.node.stash.get(_passed_key, False):
+            cassette.discard()

@@ -11,10 +11,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
@@ -22,16 +23,19 @@ import yaml
 from stripe_contracts.errors import StripeContractsError
 
 __all__ = [
+    "SUFFIXES",
     "CassetteError",
     "Interaction",
     "RecordedRequest",
     "RecordedResponse",
+    "cassette_path",
     "header",
     "read_cassette",
     "write_atomic",
 ]
 
 Headers = Mapping[str, Any]  # name -> value, or name -> [values] as vcrpy stores them
+SUFFIXES = (".yaml", ".yml", ".json")
 
 
 class CassetteError(StripeContractsError):
@@ -51,6 +55,13 @@ class CassetteError(StripeContractsError):
             f"cassette {path} at {where}: {problem}",
             hint="each interaction needs request {method, uri, headers, body} and response "
             "{status: {code}, headers, body: {string}}",
+        )
+
+    @classmethod
+    def bad_name(cls, name: str) -> CassetteError:
+        return cls(
+            f"cassette name {name!r} must be a relative path inside the cassette directory",
+            hint='use a name like "signup" or "billing/renewal" (no leading "/", no "..")',
         )
 
     @classmethod
@@ -83,6 +94,24 @@ class Interaction:
     index: int
     request: RecordedRequest
     response: RecordedResponse
+
+
+def cassette_path(directory: str | os.PathLike[str], name: str | None, *, nodeid: str) -> Path:
+    """Where the cassette `name` lives (`.yaml` added unless it has a cassette suffix).
+
+    Without a name, the test's node id names it: `tests/test_billing.py::test_signup[eur]`
+    gives `<directory>/tests/test_billing/test_signup[eur].yaml`.
+    """
+    if name is None:
+        module, _, rest = nodeid.partition("::")
+        name = module.removesuffix(".py") + "/" + rest.replace("::", ".")
+        name = re.sub(r"[^\w./\[\]-]", "_", name)
+    relative = PurePosixPath(name)
+    if not name or relative.is_absolute() or ".." in relative.parts or "\\" in name:
+        raise CassetteError.bad_name(name)
+    if relative.suffix not in SUFFIXES:
+        relative = relative.with_name(relative.name + ".yaml")
+    return Path(directory, *relative.parts)
 
 
 def header(headers: Headers, name: str) -> str | None:
