@@ -166,7 +166,7 @@ class GraphBuilder:
         """Render a snapshot of the model onto this spec, validate it, and expand it."""
         objects = render(model, self.spec)
         if self.validate:
-            self._check(objects, model.overrides)
+            self.check(objects, model.overrides)
         if model.subscription is None:
             raise InvalidArgument("a graph needs a subscription; this snapshot has none")
         subscription = objects[model.subscription.id]
@@ -175,9 +175,13 @@ class GraphBuilder:
         summary = render_entitlement_summary(model, objects)
         return Graph(self.spec, model.seed, model, objects, subscription, summary)
 
-    def _check(
-        self, objects: dict[str, dict[str, JSON]], overrides: dict[str, dict[str, JSON]]
+    def check(
+        self,
+        objects: dict[str, dict[str, JSON]],
+        overrides: dict[str, dict[str, JSON]] | None = None,
     ) -> None:
+        """Raise `InvalidArgument` naming the override (or the bug) if any object is invalid."""
+        overrides = overrides or {}
         for obj in objects.values():
             violations = [v for v in validate(obj, self.spec) if v.severity == "error"]
             if violations:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 DAY = 86_400
 HOUR = 3_600
+MINUTE = 60
 INTERVALS = ("day", "week", "month", "year")
 
 

@@ -202,10 +202,12 @@ class Plan:
 class Phase:
     """One moment of a subscription's life, as far as billing is concerned.
 
-    `stage` says how far the world has got: only the customer exists, or also the attached
-    payment method, or the subscription with its latest invoice. `payment` is how the latest
-    invoice's payment stands: "succeeded", "declined", "requires_action", "pending" (sent,
-    not yet paid), or "none" (nothing to pay).
+    `stage` says how far the world has got: only the catalog, the customer too, also the
+    attached payment method, or the subscription with its latest invoice. `payment` is how the
+    latest invoice's payment stands: "processing" (finalized, PaymentIntent not yet
+    confirmed), "succeeded", "declined", "requires_action", "pending" (sent, not yet paid), or
+    "none" (nothing to pay). `pending` are proration invoice items waiting for the next
+    invoice; `prorations` those billed on the latest one.
     """
 
     status: str = "active"
@@ -221,7 +223,9 @@ class Phase:
     ended_at: int | None = None
     cancel_at_period_end: bool = False
     items: tuple[Item, ...] | None = None  # the items now, when they changed (upgrades)
-    prorations: tuple[Line, ...] = ()  # pending proration lines for the next invoice
+    billed: tuple[Item, ...] | None = None  # the items the latest invoice billed
+    prorations: tuple[Line, ...] = ()
+    pending: tuple[Line, ...] = ()
 
 
 @dataclass
@@ -403,7 +407,7 @@ def phase_for_status(
 def snapshot(plan: Plan, phase: Phase) -> BillingModel:
     """Every semantic value of the subscription's world at `phase`."""
     ids = plan.ids
-    has_pm = phase.has_payment_method and phase.stage != "customer"
+    has_pm = phase.has_payment_method and phase.stage in ("payment_method", "subscription")
     subscription = invoice = payment_intent = charge = None
     entitlement_ids: dict[str, str] = {}
     if phase.stage == "subscription":
@@ -413,8 +417,9 @@ def snapshot(plan: Plan, phase: Phase) -> BillingModel:
             sub_period = trial
         else:
             sub_period = plan.cycle_period(phase.cycle)
-        invoice = _invoice(plan, phase, items, sub_period)
-        if invoice.total == 0 and phase.payment in ("declined", "requires_action", "pending"):
+        invoice = _invoice(plan, phase, list(phase.billed or plan.items), sub_period)
+        needs_payment = ("declined", "requires_action", "pending", "processing")
+        if invoice.total == 0 and phase.payment in needs_payment:
             raise InvalidArgument(
                 f"status={phase.status!r} needs an invoice with something to pay, but this one "
                 "totals 0: Stripe marks such an invoice paid at once",
@@ -486,7 +491,7 @@ def _invoice(plan: Plan, phase: Phase, items: list[Item], sub_period: tuple[int,
     total = sum(line.amount for line in lines)
     created = inv_period[0]
     finalized = created + (FINALIZE_DELAY if renewal else 0)
-    attempts = phase.attempts if total > 0 else 0
+    attempts = phase.attempts if total > 0 and phase.payment != "processing" else 0
     # Stripe marks an invoice with nothing to pay as paid as soon as it is finalized.
     paid = (phase.payment in ("succeeded", "none") or total == 0) and not phase.voided
     last_attempt = finalized + RETRY_DAYS[min(max(attempts, 1), len(RETRY_DAYS)) - 1] * DAY
@@ -529,6 +534,7 @@ def _payment(
     declined = phase.payment == "declined"
     needs_action = phase.payment == "requires_action"
     status = {
+        "processing": "requires_confirmation",
         "succeeded": "succeeded",
         "declined": "requires_payment_method",
         "requires_action": "requires_action",

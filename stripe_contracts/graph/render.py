@@ -15,6 +15,9 @@ from stripe_contracts.spec import Spec
 from stripe_contracts.spec.skeleton import skeleton, skeleton_of
 
 JSON = Any
+#: The summary event carries one page of active entitlements; more means `has_more: true`
+#: and the handler must list the rest (GET /v1/entitlements/active_entitlements).
+SUMMARY_PAGE = 10
 _REF_PREFIX = "#/components/schemas/"
 
 
@@ -68,6 +71,9 @@ def render(model: BillingModel, spec: Spec) -> dict[str, dict[str, JSON]]:
     out: dict[str, dict[str, JSON]] = {}
     m = model
     cust = m.customer_id
+    if m.phase.stage == "catalog":
+        _render_catalog(spec, m, out)
+        return out
     out[cust] = fill(
         spec,
         "customer",
@@ -124,6 +130,39 @@ def render(model: BillingModel, spec: Spec) -> dict[str, dict[str, JSON]]:
                 **m.overrides.get("payment_method", {}),
             },
         )
+    _render_catalog(spec, m, out)
+    if m.subscription is None or m.invoice is None:
+        return out
+    sub_id = m.subscription.id
+    items = [render_item(spec, item, sub_id, out[item.price.id]) for item in m.subscription.items]
+    out.update((i["id"], i) for i in items)
+    for line in m.invoice.lines:
+        if line.invoice_item:
+            out[line.invoice_item] = render_invoice_item(spec, m, line, m.invoice.id)
+    for line in m.phase.pending:
+        assert line.invoice_item
+        out[line.invoice_item] = render_invoice_item(spec, m, line, None)
+    out[m.invoice.id] = render_invoice(spec, m, out)
+    if m.payment_intent:
+        charge = render_charge(spec, m, m.charge) if m.charge else None
+        if charge:
+            out[charge["id"]] = charge
+        out[m.payment_intent.id] = render_payment_intent(spec, m, charge)
+    out[sub_id] = render_subscription(spec, m, items)
+    for feature_id, ent_id in m.entitlement_ids.items():
+        out[ent_id] = fill(
+            spec,
+            "entitlements.active_entitlement",
+            {
+                "id": ent_id,
+                "feature": feature_id,
+                "lookup_key": out[feature_id]["lookup_key"],
+            },
+        )
+    return out
+
+
+def _render_catalog(spec: Spec, m: BillingModel, out: dict[str, dict[str, JSON]]) -> None:
     for feature in m.features:
         out[feature.id] = fill(
             spec,
@@ -166,32 +205,6 @@ def render(model: BillingModel, spec: Spec) -> dict[str, dict[str, JSON]]:
             )
     for price in m.prices:
         out[price.id] = render_price(spec, price)
-    if m.subscription is None or m.invoice is None:
-        return out
-    sub_id = m.subscription.id
-    items = [render_item(spec, item, sub_id, out[item.price.id]) for item in m.subscription.items]
-    out.update((i["id"], i) for i in items)
-    for line in m.invoice.lines:
-        if line.invoice_item:
-            out[line.invoice_item] = render_invoice_item(spec, m, line)
-    out[m.invoice.id] = render_invoice(spec, m, out)
-    if m.payment_intent:
-        charge = render_charge(spec, m, m.charge) if m.charge else None
-        if charge:
-            out[charge["id"]] = charge
-        out[m.payment_intent.id] = render_payment_intent(spec, m, charge)
-    out[sub_id] = render_subscription(spec, m, items)
-    for feature_id, ent_id in m.entitlement_ids.items():
-        out[ent_id] = fill(
-            spec,
-            "entitlements.active_entitlement",
-            {
-                "id": ent_id,
-                "feature": feature_id,
-                "lookup_key": out[feature_id]["lookup_key"],
-            },
-        )
-    return out
 
 
 def _invoice_prefix(m: BillingModel) -> str:
@@ -202,9 +215,11 @@ def _next_invoice_sequence(m: BillingModel) -> int:
     return int(m.invoice.number.rsplit("-", 1)[1]) + 1 if m.invoice else 1
 
 
-def render_invoice_item(spec: Spec, m: BillingModel, line: Line) -> dict[str, JSON]:
-    """A proration invoice item waiting for (or billed on) the subscription's invoice."""
-    assert m.subscription is not None and m.invoice is not None and line.invoice_item
+def render_invoice_item(
+    spec: Spec, m: BillingModel, line: Line, invoice_id: str | None
+) -> dict[str, JSON]:
+    """A proration invoice item waiting for (`invoice_id` None) or billed on an invoice."""
+    assert m.subscription is not None and line.invoice_item
     return fill(
         spec,
         "invoiceitem",
@@ -217,7 +232,7 @@ def render_invoice_item(spec: Spec, m: BillingModel, line: Line) -> dict[str, JS
             "description": line.description,
             "discountable": False,
             "discounts": [],
-            "invoice": m.invoice.id,
+            "invoice": invoice_id,
             "livemode": False,
             "metadata": {},
             "period": {"start": line.period[0], "end": line.period[1]},
@@ -646,8 +661,8 @@ def render_entitlement_summary(
         "customer": model.customer_id,
         "entitlements": {
             "object": "list",
-            "data": active,
-            "has_more": False,
+            "data": active[:SUMMARY_PAGE],
+            "has_more": len(active) > SUMMARY_PAGE,
             "url": f"/v1/entitlements/active_entitlements?customer={model.customer_id}",
         },
         "livemode": False,

@@ -1,0 +1,244 @@
+from __future__ import annotations
+
+import json
+from itertools import pairwise
+from typing import Any
+
+import pytest
+
+from conftest import SHARED, VERSIONS, spec_for
+from stripe_contracts.errors import InvalidArgument
+from stripe_contracts.scenarios import EVENT_ORDER, FLOWS, Scenario, build_events, run_flow
+from stripe_contracts.validation import validate
+
+KNOWN_TYPES = set(json.loads((SHARED / "event-types.2026-09-30.json").read_text()))
+CASES = [
+    (version, name)
+    for version in VERSIONS
+    for name in FLOWS
+    if not (version == "2020-08-27" and name == "trial-no-payment-method")
+]
+
+
+def events_of(name: str, version: str = "2023-08-16", **options: Any) -> list[dict[str, Any]]:
+    spec = spec_for(version)
+    return build_events(run_flow(name, spec, seed=3, **options).states, spec)
+
+
+def types_of(name: str, **options: Any) -> list[str]:
+    return [e["type"] for e in events_of(name, **options)]
+
+
+def after(types: list[str], first: str, then: str) -> bool:
+    return types.index(first) < types.index(then)
+
+
+@pytest.mark.parametrize(("version", "name"), CASES)
+def test_every_event_and_its_object_validate_strictly(version: str, name: str) -> None:
+    spec = spec_for(version)
+    events = events_of(name, version)
+    assert events
+    for event in events:
+        assert validate(event, spec) == []
+        assert validate(event["data"]["object"], spec) == [], event["type"]
+        assert event["type"] in KNOWN_TYPES
+        assert event["api_version"] == spec.api_version
+        assert event["id"].startswith("evt_")
+    assert len({e["id"] for e in events}) == len(events)
+    created = [e["created"] for e in events]
+    assert created == sorted(created)
+
+
+def test_signup_emits_stripes_sequence() -> None:
+    assert types_of("signup") == [
+        "customer.created",
+        "payment_method.attached",
+        "customer.updated",
+        "customer.subscription.created",
+        "invoice.created",
+        "invoice.finalized",
+        "payment_intent.created",
+        "charge.succeeded",
+        "payment_intent.succeeded",
+        "invoice.paid",
+        "invoice.payment_succeeded",
+        "customer.subscription.updated",
+        "entitlements.active_entitlement_summary.updated",
+    ]
+
+
+def test_3ds_flows() -> None:
+    done = types_of("signup-3ds")
+    assert after(done, "payment_intent.requires_action", "invoice.payment_action_required")
+    assert after(done, "invoice.payment_action_required", "payment_intent.succeeded")
+    abandoned = events_of("signup-3ds-abandoned")
+    last = {e["type"]: e for e in abandoned}
+    assert last["invoice.voided"]["data"]["object"]["status"] == "void"
+    assert last["payment_intent.canceled"]["data"]["object"]["status"] == "canceled"
+    sub = last["customer.subscription.updated"]
+    assert sub["data"]["object"]["status"] == "incomplete_expired"
+    assert sub["data"]["previous_attributes"]["status"] == "incomplete"
+    assert sub["created"] - abandoned[0]["created"] >= 23 * 3600
+    assert sub["request"]["id"] is None  # automatic, not caused by an API call
+
+
+def test_declined_signup_stays_incomplete() -> None:
+    types = types_of("signup-declined")
+    assert "charge.failed" in types and "payment_intent.payment_failed" in types
+    assert "invoice.payment_failed" in types
+    assert "entitlements.active_entitlement_summary.updated" not in types
+
+
+def test_dunning_endings_and_recovery() -> None:
+    recovered = types_of("renewal-failed-recovered")
+    assert recovered.count("invoice.payment_failed") == 2
+    assert recovered[-4:] == [
+        "payment_intent.succeeded",
+        "invoice.paid",
+        "invoice.payment_succeeded",
+        "customer.subscription.updated",
+    ]
+    unpaid = events_of("renewal-failed-unpaid")
+    assert [e["type"] for e in unpaid].count("invoice.payment_failed") == 4
+    final = [e for e in unpaid if e["type"] == "customer.subscription.updated"][-1]
+    assert final["data"]["object"]["status"] == "unpaid"
+    failing = [e for e in unpaid if e["type"] == "invoice.payment_failed"]
+    assert failing[-1]["data"]["object"]["next_payment_attempt"] is None
+    assert failing[0]["data"]["object"]["next_payment_attempt"] is not None
+    canceled = types_of("renewal-failed-canceled")
+    assert "customer.subscription.deleted" in canceled
+
+
+def test_trial_flows() -> None:
+    trial = events_of("trial")
+    warning = next(e for e in trial if e["type"] == "customer.subscription.trial_will_end")
+    trial_end = warning["data"]["object"]["trial_end"]
+    assert trial_end - warning["created"] == 3 * 86_400
+    paid = [e for e in trial if e["type"] == "invoice.paid"]
+    assert [e["data"]["object"]["total"] for e in paid] == [0, 2000]
+    paused = types_of("trial-no-payment-method")
+    assert paused[-3:] == [
+        "customer.subscription.updated",
+        "customer.subscription.paused",
+        "entitlements.active_entitlement_summary.updated",
+    ]
+    with pytest.raises(InvalidArgument, match="'paused', which Stripe API 2020-08-27 does not"):
+        run_flow("trial-no-payment-method", spec_for("2020-08-27"))
+
+
+@pytest.mark.parametrize(("name", "sign"), [("upgrade", 1), ("downgrade", -1)])
+def test_prorations_land_on_the_next_invoice(name: str, sign: int) -> None:
+    events = events_of(name)
+    items = [e["data"]["object"] for e in events if e["type"] == "invoiceitem.created"]
+    assert len(items) == 2 and all(i["proration"] and i["invoice"] is None for i in items)
+    invoice = [e for e in events if e["type"] == "invoice.paid"][-1]["data"]["object"]
+    prorations = [line for line in invoice["lines"]["data"] if line["proration"]]
+    assert sorted(p["invoice_item"] for p in prorations) == sorted(i["id"] for i in items)
+    net = sum(p["amount"] for p in prorations)
+    assert (net > 0) == (sign > 0)
+    assert invoice["total"] == sum(line["amount"] for line in invoice["lines"]["data"])
+    update = next(
+        e
+        for e in events
+        if e["type"] == "customer.subscription.updated"
+        and "items" in e["data"].get("previous_attributes", {})
+    )
+    assert update["request"]["id"] is not None
+
+
+def test_cancel_flows() -> None:
+    later = events_of("cancel-at-period-end")
+    update = [e for e in later if e["type"] == "customer.subscription.updated"][-1]
+    assert update["data"]["previous_attributes"] == {
+        "cancel_at": None,
+        "cancel_at_period_end": False,
+    }
+    deleted = later[-2]
+    assert deleted["type"] == "customer.subscription.deleted"
+    assert deleted["data"]["object"]["ended_at"] == update["data"]["object"]["cancel_at"]
+    now = types_of("cancel-now")
+    assert now[-2:] == [
+        "customer.subscription.deleted",
+        "entitlements.active_entitlement_summary.updated",
+    ]
+
+
+def test_upcoming_invoice_has_no_id_and_previews_the_renewal() -> None:
+    events = events_of("renewal")
+    upcoming = next(e for e in events if e["type"] == "invoice.upcoming")
+    preview = upcoming["data"]["object"]
+    renewal = [e for e in events if e["type"] == "invoice.created"][-1]["data"]["object"]
+    assert "id" not in preview and preview["status"] == "draft"
+    assert preview["period_start"] == renewal["period_start"]
+    assert preview["amount_due"] == renewal["amount_due"]
+
+
+def test_previous_attributes_hold_only_changed_fields_with_old_values() -> None:
+    for event in events_of("renewal-failed-recovered"):
+        if not event["type"].endswith(".updated") or "previous_attributes" not in event["data"]:
+            continue
+        now, before = event["data"]["object"], event["data"]["previous_attributes"]
+        assert before, event["type"]
+        for key, old in before.items():
+            assert now[key] != old
+
+
+def test_request_is_set_for_api_calls_and_null_for_automatic_events() -> None:
+    events = events_of("renewal")
+    by_type = {}
+    for event in events:
+        by_type.setdefault(event["type"], []).append(event["request"]["id"])
+    assert all(r is not None for r in by_type["customer.created"])
+    assert by_type["invoice.created"][0] is not None and by_type["invoice.created"][1] is None
+
+
+def test_events_follow_stripes_order_within_each_moment() -> None:
+    for name in FLOWS:
+        events = events_of(name)
+        for first, second in pairwise(events):
+            if first["created"] == second["created"]:
+                assert EVENT_ORDER.index(first["type"]) <= EVENT_ORDER.index(second["type"])
+
+
+def test_more_than_ten_entitlements_come_as_one_page_with_has_more() -> None:
+    features = [f"feature_{n:02d}" for n in range(12)]
+    items = [{"price": {"unit_amount": 1000}, "product": {"name": "Big", "features": features}}]
+    events = events_of("signup", items=items)
+    summary = next(e for e in events if e["type"].startswith("entitlements."))
+    page = summary["data"]["object"]["entitlements"]
+    assert len(page["data"]) == 10 and page["has_more"] is True
+
+
+def test_same_seed_same_events_and_advance_like_a_test_clock() -> None:
+    spec = spec_for("2023-08-16")
+    one = json.dumps(events_of("renewal"), sort_keys=True)
+    assert one == json.dumps(events_of("renewal"), sort_keys=True)
+    scenario = Scenario(spec, seed=1)
+    scenario.create_customer().attach_payment_method().create_subscription()
+    start = scenario.current.model.subscription.period  # type: ignore[union-attr]
+    before = scenario.now
+    scenario.advance(days=31)
+    sub = scenario.current.model.subscription
+    assert sub is not None and sub.period[0] == start[1]
+    assert scenario.now == before + 31 * 86_400
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda s: s.attach_payment_method(), "cannot run at stage 'catalog'"),
+        (lambda s: s.create_customer().create_subscription(), "needs a payment method"),
+        (lambda s: s.create_customer().cancel(), "cancel needs a subscription"),
+        (lambda s: s.advance(days=-1), "cannot move the clock backwards"),
+        (lambda s: s.set_card("stolen"), "behaviour='stolen' is not allowed"),
+    ],
+)
+def test_bad_steps_are_clear_errors(call: Any, message: str) -> None:
+    with pytest.raises(InvalidArgument, match=message):
+        call(Scenario(spec_for("2023-08-16")))
+
+
+def test_unknown_flow_names_the_allowed_ones() -> None:
+    with pytest.raises(InvalidArgument, match="scenario='signup-twice' is not allowed") as info:
+        run_flow("signup-twice", spec_for("2023-08-16"))
+    assert "'renewal-failed-unpaid'" in str(info.value)
