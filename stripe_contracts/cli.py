@@ -61,7 +61,11 @@ def _parser() -> argparse.ArgumentParser:
         "byte-for-byte the same for the same spec, seed and options. DIR must not exist or "
         "be empty unless --force.",
     )
-    generate.add_argument("scenario", choices=("subscription",), help="what to build")
+    generate.add_argument(
+        "scenario",
+        metavar="SCENARIO",
+        help="'subscription' (one state, --status) or a flow: " + ", ".join(_flow_names()),
+    )
     _add_spec_options(generate)
     generate.add_argument("--status", default="active", help="subscription status")
     generate.add_argument("--seed", type=int, default=0)
@@ -81,7 +85,54 @@ def _parser() -> argparse.ArgumentParser:
     )
     generate.add_argument("--out", type=Path, required=True, metavar="DIR")
     generate.add_argument("--force", action="store_true", help="replace a non-empty DIR")
+    generate.add_argument(
+        "--webhook-secret",
+        default="whsec_test_secret",
+        help="secret the events' Stripe-Signature headers are made with",
+    )
     generate.set_defaults(handler=_generate)
+
+    listing = commands.add_parser(
+        "scenarios",
+        help="list the scenarios `generate` knows and their options",
+        description="Print every scenario name with what it does and the options it takes. "
+        "Writes nothing.",
+    )
+    listing.add_argument("--format", choices=("text", "json"), default="text")
+    listing.set_defaults(handler=_scenarios)
+
+    sign = commands.add_parser(
+        "sign",
+        help="print the Stripe-Signature header for a webhook payload file",
+        description="Sign FILE's exact bytes as Stripe does (HMAC-SHA256 over "
+        "'{timestamp}.{payload}') and print the Stripe-Signature header value. Writes nothing.",
+    )
+    sign.add_argument(
+        "--secret",
+        required=True,
+        action="append",
+        help="webhook secret (whsec_...); repeat for secret rotation",
+    )
+    sign.add_argument(
+        "--timestamp", type=int, default=None, help="unix time to sign at (default: now)"
+    )
+    sign.add_argument("file", type=Path, metavar="FILE")
+    sign.set_defaults(handler=_sign)
+
+    verify = commands.add_parser(
+        "verify",
+        help="check a Stripe-Signature header against a payload file",
+        description="Verify HEADER for FILE's exact bytes. Exit 0 when valid, 1 when not (the "
+        "reason is printed), 2 on unreadable input. Writes nothing.",
+    )
+    verify.add_argument("--secret", required=True, action="append")
+    verify.add_argument("--header", required=True, help="the Stripe-Signature header value")
+    verify.add_argument(
+        "--tolerance", type=int, default=300, help="seconds of clock skew allowed (default 300)"
+    )
+    verify.add_argument("--now", type=int, default=None, help="unix time to verify at")
+    verify.add_argument("file", type=Path, metavar="FILE")
+    verify.set_defaults(handler=_verify)
     from stripe_contracts.cassettes.cli import add_commands as add_cassette_commands
 
     add_cassette_commands(commands)
@@ -127,10 +178,24 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_OK if valid else EXIT_VIOLATIONS
 
 
+def _flow_names() -> list[str]:
+    from stripe_contracts.scenarios import FLOWS
+
+    return list(FLOWS)
+
+
 def _generate(args: argparse.Namespace) -> int:
     from stripe_contracts.export import bundle_files, write_bundle
     from stripe_contracts.graph.builder import GraphBuilder
+    from stripe_contracts.scenarios import FLOWS, build_events, run_flow
 
+    if args.scenario != "subscription" and args.scenario not in FLOWS:
+        raise StripeContractsError(
+            f"unknown scenario {args.scenario!r}",
+            hint="choose 'subscription' or one of: "
+            + ", ".join(FLOWS)
+            + " (stripe-contracts scenarios lists them)",
+        )
     spec = spec_from_args(args)
     params: dict[str, Any] = {
         "status": args.status,
@@ -139,11 +204,107 @@ def _generate(args: argparse.Namespace) -> int:
         "trial_days": args.trial_days,
         "expand": list(args.expand),
     }
-    graph = GraphBuilder(spec=spec, seed=args.seed).subscription(**params)
-    files = bundle_files(graph, scenario=args.scenario, params=params)
+    builder = GraphBuilder(spec=spec, seed=args.seed)
+    events = None
+    if args.scenario == "subscription":
+        graph = builder.subscription(**params)
+    else:
+        if args.status != "active":
+            raise StripeContractsError(
+                f"--status applies to the 'subscription' scenario, not {args.scenario!r}",
+                hint="a flow decides its own statuses; drop --status",
+            )
+        params = {k: v for k, v in params.items() if k not in ("status", "expand") and v}
+        if args.collection_method == "charge_automatically":
+            params.pop("collection_method", None)
+        flow = run_flow(args.scenario, spec, seed=args.seed, **params)
+        events = build_events(flow.states, spec)
+        graph = builder.render(flow.current.model, expand=args.expand)
+    files = bundle_files(
+        graph,
+        scenario=args.scenario,
+        params=params,
+        events=events,
+        webhook_secret=args.webhook_secret,
+    )
     write_bundle(files, args.out, force=args.force)
     print(f"wrote {len(files)} files to {args.out} (Stripe API {spec.api_version})")
     return EXIT_OK
+
+
+def _scenarios(args: argparse.Namespace) -> int:
+    from stripe_contracts.scenarios import FLOWS
+
+    common = [
+        "--seed",
+        "--spec",
+        "--api-version",
+        "--currency",
+        "--webhook-secret",
+        "--expand",
+        "--out",
+        "--force",
+    ]
+    rows = [
+        {
+            "name": "subscription",
+            "description": "One subscription in the given status, no events.",
+            "events": False,
+            "options": ["--status", "--collection-method", "--trial-days", *common],
+        }
+    ]
+    for flow in FLOWS.values():
+        options = [*common, "--collection-method"] + (
+            ["--trial-days"] if "trial_days" in flow.defaults else []
+        )
+        rows.append(
+            {"name": flow.name, "description": flow.description, "events": True, "options": options}
+        )
+    if args.format == "json":
+        print(json.dumps({"scenarios": rows}, indent=2))
+    else:
+        width = max(len(str(r["name"])) for r in rows)
+        for row in rows:
+            print(f"{row['name']:<{width}}  {row['description']}")
+    return EXIT_OK
+
+
+def _sign(args: argparse.Namespace) -> int:
+    import time
+
+    from stripe_contracts.webhooks import sign_payload
+
+    payload = _read_bytes(args.file)
+    timestamp = int(time.time()) if args.timestamp is None else args.timestamp
+    print(sign_payload(payload, args.secret, timestamp))
+    return EXIT_OK
+
+
+def _verify(args: argparse.Namespace) -> int:
+    import time
+
+    from stripe_contracts.webhooks import SignatureVerificationError, verify_signature
+
+    payload = _read_bytes(args.file)
+    now = int(time.time()) if args.now is None else args.now
+    try:
+        timestamp = verify_signature(
+            payload, args.header, args.secret, now=now, tolerance=args.tolerance
+        )
+    except SignatureVerificationError as exc:
+        print(f"invalid: {exc}")
+        return EXIT_VIOLATIONS
+    print(f"valid: signed at {timestamp}")
+    return EXIT_OK
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise StripeContractsError(
+            f"{path}: cannot read: {exc.strerror}", hint="pass the path of the payload file"
+        ) from None
 
 
 def _json_files(paths: Sequence[Path]) -> list[Path]:

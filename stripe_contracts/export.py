@@ -18,10 +18,12 @@ from typing import Any
 
 from stripe_contracts.errors import StripeContractsError
 from stripe_contracts.graph.builder import Graph
+from stripe_contracts.webhooks.signing import sign_payload
 
 JSON = Any
 MANIFEST_FORMAT = "stripe-contracts.bundle"
 MANIFEST_VERSION = 1
+DEFAULT_WEBHOOK_SECRET = "whsec_test_secret"
 
 
 def dump_json(value: JSON) -> bytes:
@@ -29,8 +31,24 @@ def dump_json(value: JSON) -> bytes:
     return (json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
-def bundle_files(graph: Graph, *, scenario: str, params: Mapping[str, JSON]) -> dict[str, bytes]:
-    """Every file of a bundle for `graph`, keyed by path relative to the bundle directory."""
+def event_payload(event: Mapping[str, JSON]) -> bytes:
+    """The exact bytes of a webhook POST body for `event` (what the signature covers)."""
+    return dump_json(event)
+
+
+def bundle_files(
+    graph: Graph,
+    *,
+    scenario: str,
+    params: Mapping[str, JSON],
+    events: list[dict[str, JSON]] | None = None,
+    webhook_secret: str = DEFAULT_WEBHOOK_SECRET,
+) -> dict[str, bytes]:
+    """Every file of a bundle for `graph`, keyed by path relative to the bundle directory.
+
+    With `events`, each is written as the exact bytes a webhook POST carries and listed in
+    the manifest, in delivery order, with the `Stripe-Signature` header for `webhook_secret`.
+    """
     files: dict[str, bytes] = {}
     entries = []
     for object_id, obj in graph.objects.items():
@@ -52,6 +70,22 @@ def bundle_files(graph: Graph, *, scenario: str, params: Mapping[str, JSON]) -> 
         "params": dict(params),
         "objects": entries,
     }
+    if events is not None:
+        listed = []
+        for number, event in enumerate(events, start=1):
+            name = f"events/{number:04d}_{event['type']}.json"
+            payload = event_payload(event)
+            files[name] = payload
+            listed.append(
+                {
+                    "id": event["id"],
+                    "type": event["type"],
+                    "file": name,
+                    "timestamp": event["created"],
+                    "stripe_signature": sign_payload(payload, webhook_secret, event["created"]),
+                }
+            )
+        manifest["events"] = listed
     files["manifest.json"] = dump_json(manifest)
     return files
 

@@ -87,3 +87,95 @@ def test_help_says_what_generate_writes(capsys: pytest.CaptureFixture[str]) -> N
     with pytest.raises(SystemExit):
         main(["generate", "--help"])
     assert "manifest.json" in capsys.readouterr().out
+
+
+# -- scenario bundles with signed events ---------------------------------------------------
+
+
+def test_scenario_bundle_lists_signed_events_in_delivery_order(tmp_path: Path) -> None:
+    import stripe
+
+    out = tmp_path / "b"
+    assert (
+        main(
+            [
+                "generate",
+                "renewal-failed-recovered",
+                *SPEC_ARGS,
+                "--seed",
+                "4",
+                "--webhook-secret",
+                "whsec_abc",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    manifest = json.loads((out / "manifest.json").read_text())
+    jsonschema.validate(manifest, MANIFEST_SCHEMA)
+    events = manifest["events"]
+    assert [e["file"] for e in events] == sorted(e["file"] for e in events)
+    assert [e["timestamp"] for e in events] == sorted(e["timestamp"] for e in events)
+    for entry in events:
+        payload = (out / entry["file"]).read_bytes()
+        event = json.loads(payload)
+        assert (event["id"], event["type"], event["created"]) == (
+            entry["id"],
+            entry["type"],
+            entry["timestamp"],
+        )
+        # the official library accepts the exact bytes with the manifest's header
+        assert stripe.WebhookSignature.verify_header(
+            payload.decode(), entry["stripe_signature"], "whsec_abc", tolerance=None
+        )
+    final = {e["object"]: e for e in manifest["objects"]}
+    subscription = json.loads((out / final["subscription"]["file"]).read_text())
+    assert subscription["status"] == "active"
+
+
+def test_scenario_bundles_are_byte_identical(tmp_path: Path) -> None:
+    for name in ("one", "two"):
+        main(["generate", "upgrade", *SPEC_ARGS, "--seed", "2", "--out", str(tmp_path / name)])
+    assert tree(tmp_path / "one") == tree(tmp_path / "two")
+
+
+def test_unknown_scenario_and_status_on_a_flow_are_usage_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["generate", "signup-twice", *SPEC_ARGS, "--out", str(tmp_path / "b")]) == 2
+    assert "unknown scenario 'signup-twice'" in capsys.readouterr().err
+    assert (
+        main(
+            ["generate", "signup", *SPEC_ARGS, "--status", "past_due", "--out", str(tmp_path / "b")]
+        )
+        == 2
+    )
+    assert "--status applies to the 'subscription' scenario" in capsys.readouterr().err
+    assert not (tmp_path / "b").exists()
+
+
+def test_scenarios_lists_names_and_options_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scenarios", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["scenarios"]
+    names = [r["name"] for r in rows]
+    assert names[0] == "subscription" and "renewal-failed-canceled" in names
+    assert len(names) == 15
+    assert all(r["description"] and "--seed" in r["options"] for r in rows)
+
+
+def test_sign_and_verify_commands_round_trip_and_reject_tampering(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    payload = tmp_path / "event.json"
+    payload.write_bytes(b'{"id": "evt_1", "object": "event"}\n')
+    assert main(["sign", "--secret", "whsec_x", "--timestamp", "1700000000", str(payload)]) == 0
+    header = capsys.readouterr().out.strip()
+    assert header.startswith("t=1700000000,v1=")
+    verify = ["verify", "--secret", "whsec_x", "--header", header, "--now", "1700000100"]
+    assert main([*verify, str(payload)]) == 0
+    assert "valid: signed at 1700000000" in capsys.readouterr().out
+    payload.write_bytes(b'{"id": "evt_2", "object": "event"}\n')
+    assert main([*verify, str(payload)]) == 1
+    assert "invalid:" in capsys.readouterr().out
+    assert main([*verify, str(tmp_path / "missing.json")]) == 2
