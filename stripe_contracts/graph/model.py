@@ -369,6 +369,9 @@ def phase_for_status(
             f"status={status!r} needs a trial", hint="pass trial_days (the builder defaults to 14)"
         )
     dunning = "pending" if send_invoice else "declined"
+    # canceled partway through the period it last billed, never after that period ended
+    billed_start, billed_end = plan.cycle_period(0)
+    canceled = billed_start + min(10 * DAY, (billed_end - billed_start) // 2)
     phases = {
         "active": Phase(
             "active",
@@ -393,7 +396,7 @@ def phase_for_status(
         "unpaid": Phase(
             "unpaid", cycle=1, payment=dunning, attempts=0 if send_invoice else len(RETRY_DAYS)
         ),
-        "canceled": Phase("canceled", canceled_at=plan.t0 + 10 * DAY, ended_at=plan.t0 + 10 * DAY),
+        "canceled": Phase("canceled", canceled_at=canceled, ended_at=canceled),
         "paused": Phase(
             "paused", trial_invoice=True, payment="none", attempts=0, has_payment_method=False
         ),
