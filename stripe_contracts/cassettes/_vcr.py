@@ -60,6 +60,7 @@ _FIXED: Final = ("persister", "decode_compressed_response", "cassette_library_di
 class _State:
     record_mode: str
     discarded: bool = False
+    failure: BaseException | None = None  # raised after vcrpy has unpatched everything
 
 
 class StripeCassette:
@@ -148,6 +149,7 @@ def open_cassette(
         _scrub_request(mode, pii),
     ]
     before_response = [*_hooks(options.pop("before_record_response", None)), _scrub_response(pii)]
+    options["record_on_exception"] = False  # an exception in the block writes nothing
     with (
         _stripe_library(mode),
         recorder.use_cassette(
@@ -158,6 +160,8 @@ def open_cassette(
         ) as cassette,
     ):
         yield StripeCassette(cassette, path, state)
+    if state.failure is not None:
+        raise state.failure
 
 
 def _hooks(value: Any) -> list[Callable[[Any], Any]]:
@@ -250,6 +254,14 @@ class _Persister:
             raise CassetteError.unreadable(cassette_path, reason) from None
 
     def save_cassette(self, cassette_path: str, cassette_dict: Any, serializer: Any) -> None:
+        # vcrpy skips unpatching when saving raises, leaving every later request bound to
+        # this cassette; so nothing is raised here, open_cassette raises it afterwards.
+        try:
+            self._save(cassette_path, cassette_dict, serializer)
+        except Exception as exc:
+            self.state.failure = exc
+
+    def _save(self, cassette_path: str, cassette_dict: Any, serializer: Any) -> None:
         if self.state.discarded:
             return
         text = serialize(cassette_dict, serializer)

@@ -86,6 +86,11 @@ class FakeStripe:
         }
         return 404, {"error": error}
 
+    def reset(self) -> None:
+        """Forget requests and created customers: three seeded customers again."""
+        self.received.clear()
+        del self.customers[3:]
+
     @contextmanager
     def running(self) -> Iterator[FakeStripe]:
         builder = GraphBuilder(spec=self.spec, seed=11)
@@ -145,3 +150,34 @@ def _handler(fake: FakeStripe) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
+
+
+def billing_flow(email: str = "jane@example.com") -> dict[str, Any]:
+    """Real stripe-python calls: create, list across two pages, create expanded, retrieve."""
+    import stripe
+
+    customer = stripe.Customer.create(
+        email=email,
+        name="Jane Doe",
+        phone="+14155550123",
+        address={"line1": "1 Main Street", "city": "Springfield", "postal_code": "97477"},
+        metadata={"plan": "pro"},
+    )
+    pages = stripe.Customer.list(limit=2)
+    listed = [c.id for c in pages.auto_paging_iter()]
+    subscription = stripe.Subscription.create(
+        customer=customer.id,
+        items=[{"price": "price_1"}],
+        expand=["latest_invoice.payment_intent"],
+    )
+    invoice = stripe.Invoice.retrieve(subscription.latest_invoice.id)
+    return {
+        "customer": customer.id,
+        "email": customer.email,
+        "listed": listed,
+        "first_page_has_more": pages.has_more,
+        "subscription": subscription.id,
+        "payment_intent": subscription.latest_invoice.payment_intent.id,
+        "invoice": invoice.id,
+        "invoice_status": invoice.status,
+    }
