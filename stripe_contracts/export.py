@@ -8,7 +8,6 @@ replaced only when the caller says `force`.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -16,24 +15,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from stripe_contracts._json import dump_json
 from stripe_contracts.errors import StripeContractsError
 from stripe_contracts.graph.builder import Graph
+from stripe_contracts.webhooks.delivery import event_payload
 from stripe_contracts.webhooks.signing import sign_payload
 
 JSON = Any
 MANIFEST_FORMAT = "stripe-contracts.bundle"
 MANIFEST_VERSION = 1
 DEFAULT_WEBHOOK_SECRET = "whsec_test_secret"
-
-
-def dump_json(value: JSON) -> bytes:
-    """The one serialisation every bundle file uses: sorted keys, two-space indent, newline."""
-    return (json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
-
-
-def event_payload(event: Mapping[str, JSON]) -> bytes:
-    """The exact bytes of a webhook POST body for `event` (what the signature covers)."""
-    return dump_json(event)
 
 
 def bundle_files(

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from stripe_contracts.cassettes._vcr import StripeCassette
     from stripe_contracts.graph.builder import GraphBuilder
     from stripe_contracts.spec import Spec
+    from stripe_contracts.webhooks.tester import WebhookTester
 
 _spec_key = pytest.StashKey["Spec | Exception"]()
 _passed_key = pytest.StashKey[bool]()
@@ -122,15 +123,20 @@ def stripe_graph(stripe_spec: Spec, request: pytest.FixtureRequest) -> GraphBuil
     The seed is derived from --stripe-seed and the test's node id: the same test always gets
     the same ids, and two tests (or two xdist workers) never share them.
     """
-    import hashlib
-
     from stripe_contracts.graph.builder import GraphBuilder
+
+    return GraphBuilder(spec=stripe_spec, seed=_test_seed(request))
+
+
+def _test_seed(request: pytest.FixtureRequest) -> int:
+    """A seed of this test's own, from --stripe-seed (or the ini) and the test's node id."""
+    import hashlib
 
     base = request.config.getoption("stripe_seed")
     if base is None:
         base = int(request.config.getini("stripe_contracts_seed") or 0)
     digest = hashlib.sha256(f"{base}:{request.node.nodeid}".encode()).digest()
-    return GraphBuilder(spec=stripe_spec, seed=int.from_bytes(digest[:4], "big"))
+    return int.from_bytes(digest[:4], "big")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -181,3 +187,27 @@ def stripe_cassette(
         yield cassette
         if not request.node.stash.get(_passed_key, False):
             cassette.discard()
+
+
+@pytest.fixture
+def stripe_events(stripe_spec: Spec, request: pytest.FixtureRequest) -> Callable[..., list[Any]]:
+    """`stripe_events("renewal-failed-unpaid", **options)`: the flow's events, in order."""
+    from stripe_contracts.scenarios import build_events, run_flow
+
+    seed = _test_seed(request)
+
+    def events(flow: str, **options: Any) -> list[Any]:
+        return build_events(run_flow(flow, stripe_spec, seed=seed, **options).states, stripe_spec)
+
+    return events
+
+
+@pytest.fixture
+def stripe_webhooks() -> Callable[..., WebhookTester]:
+    """`stripe_webhooks(to=app, secret="whsec_...")`: a `WebhookTester` for your handler."""
+    from stripe_contracts.webhooks.tester import WebhookTester
+
+    def tester(to: Any, *, secret: str = "whsec_test_secret", timeout: float = 10.0) -> Any:
+        return WebhookTester(to, secret=secret, timeout=timeout)
+
+    return tester

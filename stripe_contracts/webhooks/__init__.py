@@ -1,4 +1,4 @@
-"""Webhooks: Stripe-Signature headers for offline webhook deliveries."""
+"""Webhooks: signed deliveries of Stripe events to a handler, and checks of how it copes."""
 
 from stripe_contracts.webhooks.signing import (
     DEFAULT_TOLERANCE,
