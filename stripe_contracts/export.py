@@ -43,7 +43,8 @@ def bundle_files(
     files: dict[str, bytes] = {}
     entries = []
     for object_id, obj in graph.objects.items():
-        shown = graph.subscription if object_id == graph.subscription["id"] else obj
+        expanded = graph.subscription
+        shown = expanded if expanded and object_id == expanded["id"] else obj
         name = f"objects/{object_id}.json"
         files[name] = dump_json(shown)
         entries.append({"id": object_id, "object": obj["object"], "file": name})

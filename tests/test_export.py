@@ -160,7 +160,7 @@ def test_scenarios_lists_names_and_options_as_json(capsys: pytest.CaptureFixture
     rows = json.loads(capsys.readouterr().out)["scenarios"]
     names = [r["name"] for r in rows]
     assert names[0] == "subscription" and "renewal-failed-canceled" in names
-    assert len(names) == 15
+    assert len(names) == 17 and "one-off-invoice" in names
     assert all(r["description"] and "--seed" in r["options"] for r in rows)
 
 

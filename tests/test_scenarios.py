@@ -146,6 +146,21 @@ def test_prorations_land_on_the_next_invoice(name: str, sign: int) -> None:
     assert update["request"]["id"] is not None
 
 
+@pytest.mark.parametrize(
+    ("name", "paid"), [("one-off-invoice", True), ("one-off-invoice-declined", False)]
+)
+def test_one_off_invoices_have_no_subscription(name: str, paid: bool) -> None:
+    events = events_of(name)
+    types = [e["type"] for e in events]
+    assert not any(t.startswith("customer.subscription.") for t in types)
+    assert after(types, "invoiceitem.created", "invoice.created")
+    assert ("invoice.paid" in types) == paid and ("invoice.payment_failed" in types) != paid
+    invoice = [e for e in events if e["type"].startswith("invoice.")][-1]["data"]["object"]
+    assert invoice["subscription"] is None and invoice["billing_reason"] == "manual"
+    assert [line["type"] for line in invoice["lines"]["data"]] == ["invoiceitem"]
+    assert invoice["lines"]["data"][0]["subscription"] is None
+
+
 def test_cancel_flows() -> None:
     later = events_of("cancel-at-period-end")
     update = [e for e in later if e["type"] == "customer.subscription.updated"][-1]

@@ -32,7 +32,7 @@ class Graph:
     seed: int
     model: BillingModel = field(repr=False)
     objects: dict[str, dict[str, JSON]] = field(repr=False)
-    subscription: dict[str, JSON] = field(repr=False)
+    subscription: dict[str, JSON] | None = field(repr=False)  # None for one-off invoices
     active_entitlement_summary: dict[str, JSON] = field(repr=False)
 
     def _get(self, object_id: str | None) -> dict[str, JSON] | None:
@@ -167,10 +167,13 @@ class GraphBuilder:
         objects = render(model, self.spec)
         if self.validate:
             self.check(objects, model.overrides)
-        if model.subscription is None:
-            raise InvalidArgument("a graph needs a subscription; this snapshot has none")
-        subscription = objects[model.subscription.id]
+        subscription = objects[model.subscription.id] if model.subscription else None
         if expand:
+            if subscription is None:
+                raise InvalidArgument(
+                    "expand applies to the subscription, and this graph has none",
+                    hint="drop expand for one-off invoice flows",
+                )
             subscription = expand_paths(subscription, list(expand), objects, self.spec)
         summary = render_entitlement_summary(model, objects)
         return Graph(self.spec, model.seed, model, objects, subscription, summary)

@@ -194,6 +194,14 @@ class Plan:
         """The billing cycle anchor: the end of the trial, or the start."""
         return self.trial[1] if self.trial else self.t0
 
+    def require_recurring(self) -> None:
+        """A subscription needs at least one recurring price; one-off invoices do not."""
+        if not any(p.interval for p in self.prices):
+            raise InvalidArgument(
+                "a subscription needs at least one recurring price",
+                hint='give a price {"recurring": {"interval": "month"}} (the default)',
+            )
+
     def cycle_period(self, cycle: int) -> tuple[int, int]:
         return period(self.anchor, self.interval, self.interval_count, cycle)
 
@@ -302,12 +310,11 @@ def make_plan(
             Item(ids.named("subscription_item", f"item-{index}"), price, quantity, t0)
         )
     recurring = [p for p in prices if p.interval]
-    if not recurring:
-        raise InvalidArgument(
-            "a subscription needs at least one recurring price",
-            hint='give a price {"recurring": {"interval": "month"}} (the default)',
-        )
-    interval, interval_count = recurring[0].interval or "month", recurring[0].interval_count
+    interval, interval_count = (
+        (recurring[0].interval or "month", recurring[0].interval_count)
+        if recurring
+        else ("month", 1)
+    )
     if any((p.interval, p.interval_count) != (interval, interval_count) for p in recurring):
         raise InvalidArgument(
             "all recurring prices of one subscription must share an interval and interval_count",
@@ -357,6 +364,7 @@ def phase_for_status(
     """The moment Stripe's own lifecycle would be in for a subscription in `status`."""
     _check_choice("status", status, statuses_allowed)
     _check_choice("payment_outcome", payment_outcome, PAYMENT_OUTCOMES)
+    plan.require_recurring()
     send_invoice = plan.collection_method == "send_invoice"
     if plan.trial and status in ("incomplete", "incomplete_expired"):
         raise InvalidArgument(
@@ -410,9 +418,17 @@ def phase_for_status(
 def snapshot(plan: Plan, phase: Phase) -> BillingModel:
     """Every semantic value of the subscription's world at `phase`."""
     ids = plan.ids
-    has_pm = phase.has_payment_method and phase.stage in ("payment_method", "subscription")
+    has_pm = phase.has_payment_method and phase.stage in (
+        "payment_method",
+        "subscription",
+        "invoice_item",
+        "invoice",
+    )
     subscription = invoice = payment_intent = charge = None
     entitlement_ids: dict[str, str] = {}
+    if phase.stage == "invoice":
+        invoice = _invoice(plan, phase, plan.items, (plan.t0, plan.t0))
+        payment_intent, charge = _payment(plan, phase, invoice)
     if phase.stage == "subscription":
         items = list(phase.items or plan.items)
         trial = plan.trial
@@ -474,10 +490,24 @@ def snapshot(plan: Plan, phase: Phase) -> BillingModel:
     )
 
 
+def one_off_lines(plan: Plan) -> tuple[Line, ...]:
+    """Invoice items for the plan's items, billed once on an invoice of their own."""
+    lines = []
+    for i, item in enumerate(plan.items):
+        line_id = plan.ids.named("line_item", f"one-off-{i}")
+        line = _line(line_id, item, plan.currency, None, (plan.t0, plan.t0))
+        line.invoice_item = plan.ids.named("invoiceitem", f"one-off-{i}")
+        lines.append(line)
+    return tuple(lines)
+
+
 def _invoice(plan: Plan, phase: Phase, items: list[Item], sub_period: tuple[int, int]) -> Invoice:
     ids = plan.ids
-    key = "trial" if phase.trial_invoice else f"cycle-{phase.cycle}"
-    renewal = not phase.trial_invoice and (phase.cycle > 0 or plan.trial is not None)
+    one_off = phase.stage == "invoice"
+    key = "one-off" if one_off else ("trial" if phase.trial_invoice else f"cycle-{phase.cycle}")
+    renewal = (
+        not one_off and not phase.trial_invoice and (phase.cycle > 0 or plan.trial is not None)
+    )
     inv_period = plan.trial if phase.trial_invoice and plan.trial else sub_period
     lines = [
         _line(
@@ -491,6 +521,8 @@ def _invoice(plan: Plan, phase: Phase, items: list[Item], sub_period: tuple[int,
         if item.price.interval or not renewal
     ]
     lines = [*phase.prorations, *lines] if not phase.trial_invoice else lines
+    if one_off:
+        lines = list(one_off_lines(plan))
     total = sum(line.amount for line in lines)
     created = inv_period[0]
     finalized = created + (FINALIZE_DELAY if renewal else 0)
@@ -508,7 +540,9 @@ def _invoice(plan: Plan, phase: Phase, items: list[Item], sub_period: tuple[int,
         id=ids.named("invoice", key),
         number=f"{number_prefix}-{sequence:04d}",
         status=status,
-        billing_reason="subscription_cycle" if renewal else "subscription_create",
+        billing_reason="manual"
+        if one_off
+        else ("subscription_cycle" if renewal else "subscription_create"),
         created=created,
         period=inv_period,
         lines=lines,
@@ -534,6 +568,8 @@ def _payment(
         return None, None
     ids = plan.ids
     key = "trial" if phase.trial_invoice else f"cycle-{phase.cycle}"
+    if phase.stage == "invoice":
+        key = "one-off"
     declined = phase.payment == "declined"
     needs_action = phase.payment == "requires_action"
     status = {

@@ -131,24 +131,28 @@ def render(model: BillingModel, spec: Spec) -> dict[str, dict[str, JSON]]:
             },
         )
     _render_catalog(spec, m, out)
-    if m.subscription is None or m.invoice is None:
-        return out
-    sub_id = m.subscription.id
-    items = [render_item(spec, item, sub_id, out[item.price.id]) for item in m.subscription.items]
-    out.update((i["id"], i) for i in items)
-    for line in m.invoice.lines:
-        if line.invoice_item:
-            out[line.invoice_item] = render_invoice_item(spec, m, line, m.invoice.id)
     for line in m.phase.pending:
         assert line.invoice_item
         out[line.invoice_item] = render_invoice_item(spec, m, line, None)
+    if m.invoice is None:
+        return out
+    items = []
+    if m.subscription is not None:
+        sub_id = m.subscription.id
+        items = [render_item(spec, i, sub_id, out[i.price.id]) for i in m.subscription.items]
+        out.update((i["id"], i) for i in items)
+    for line in m.invoice.lines:
+        if line.invoice_item:
+            out[line.invoice_item] = render_invoice_item(spec, m, line, m.invoice.id)
     out[m.invoice.id] = render_invoice(spec, m, out)
     if m.payment_intent:
         charge = render_charge(spec, m, m.charge) if m.charge else None
         if charge:
             out[charge["id"]] = charge
         out[m.payment_intent.id] = render_payment_intent(spec, m, charge)
-    out[sub_id] = render_subscription(spec, m, items)
+    if m.subscription is None:
+        return out
+    out[m.subscription.id] = render_subscription(spec, m, items)
     for feature_id, ent_id in m.entitlement_ids.items():
         out[ent_id] = fill(
             spec,
@@ -207,6 +211,19 @@ def _render_catalog(spec: Spec, m: BillingModel, out: dict[str, dict[str, JSON]]
         out[price.id] = render_price(spec, price)
 
 
+def _subscription_id(m: BillingModel) -> str | None:
+    return m.subscription.id if m.subscription else None
+
+
+def _payment_description(m: BillingModel) -> str:
+    assert m.invoice is not None
+    return {
+        "subscription_create": "Subscription creation",
+        "subscription_cycle": "Subscription update",
+        "manual": "Payment for Invoice",
+    }[m.invoice.billing_reason]
+
+
 def _invoice_prefix(m: BillingModel) -> str:
     return "".join(c for c in m.customer_id[4:12].upper() if c.isalnum())
 
@@ -219,7 +236,7 @@ def render_invoice_item(
     spec: Spec, m: BillingModel, line: Line, invoice_id: str | None
 ) -> dict[str, JSON]:
     """A proration invoice item waiting for (`invoice_id` None) or billed on an invoice."""
-    assert m.subscription is not None and line.invoice_item
+    assert line.invoice_item
     return fill(
         spec,
         "invoiceitem",
@@ -240,8 +257,8 @@ def render_invoice_item(
             "plan": render_plan(spec, line.item.price),
             "proration": True,
             "quantity": line.item.quantity,
-            "subscription": m.subscription.id,
-            "subscription_item": line.item.id,
+            "subscription": _subscription_id(m),
+            "subscription_item": line.item.id if m.subscription else None,
             "tax_rates": [],
             "unit_amount": line.amount,
             "unit_amount_decimal": str(line.amount),
@@ -336,7 +353,6 @@ def render_item(spec: Spec, item: Item, sub_id: str, price: dict[str, JSON]) -> 
 
 
 def render_line(spec: Spec, m: BillingModel, line: Line) -> dict[str, JSON]:
-    assert m.subscription is not None
     return fill(
         spec,
         "line_item",
@@ -358,8 +374,8 @@ def render_line(spec: Spec, m: BillingModel, line: Line) -> dict[str, JSON]:
             "proration": line.proration,
             "proration_details": {"credited_items": None},
             "quantity": line.item.quantity,
-            "subscription": m.subscription.id,
-            "subscription_item": line.item.id,
+            "subscription": _subscription_id(m),
+            "subscription_item": line.item.id if m.subscription else None,
             "tax_amounts": [],
             "tax_rates": [],
             "type": "invoiceitem" if line.invoice_item else "subscription",
@@ -372,7 +388,7 @@ def render_line(spec: Spec, m: BillingModel, line: Line) -> dict[str, JSON]:
 
 def render_invoice(spec: Spec, m: BillingModel, out: dict[str, JSON]) -> dict[str, JSON]:
     inv: Invoice | None = m.invoice
-    assert inv is not None and m.subscription is not None
+    assert inv is not None
     lines = [render_line(spec, m, line) for line in inv.lines]
     has_pi = m.payment_intent is not None
     return fill(
@@ -385,7 +401,7 @@ def render_invoice(spec: Spec, m: BillingModel, out: dict[str, JSON]) -> dict[st
             "created": inv.created,
             "effective_at": inv.finalized_at,
             "billing_reason": inv.billing_reason,
-            "collection_method": m.subscription.collection_method,
+            "collection_method": m.plan.collection_method,
             "currency": m.currency,
             "customer": m.customer_id,
             "customer_email": m.person.email,
@@ -394,7 +410,7 @@ def render_invoice(spec: Spec, m: BillingModel, out: dict[str, JSON]) -> dict[st
             "customer_address": m.person.address,
             "customer_tax_exempt": "none",
             "customer_tax_ids": [],
-            "subscription": m.subscription.id,
+            "subscription": _subscription_id(m),
             "period_start": inv.period[0],
             "period_end": inv.period[1],
             "lines": {
@@ -469,9 +485,7 @@ def render_charge(spec: Spec, m: BillingModel, charge: Charge) -> dict[str, JSON
             "invoice": m.invoice.id,
             "payment_intent": m.payment_intent.id,
             "payment_method": m.payment_method_id,
-            "description": "Subscription creation"
-            if m.invoice.billing_reason == "subscription_create"
-            else "Subscription update",
+            "description": _payment_description(m),
             "failure_code": "card_declined" if declined else None,
             "failure_message": "Your card was declined." if declined else None,
             "outcome": {
@@ -565,9 +579,7 @@ def render_payment_intent(
             "capture_method": "automatic",
             "confirmation_method": "automatic",
             "client_secret": pi.client_secret,
-            "description": "Subscription creation"
-            if m.invoice.billing_reason == "subscription_create"
-            else "Subscription update",
+            "description": _payment_description(m),
             "last_payment_error": error,
             "next_action": next_action,
             "canceled_at": pi.canceled_at,

@@ -139,6 +139,17 @@ def cancel_now(s: Scenario) -> None:
     s.advance(days=5).cancel()
 
 
+def one_off_invoice(s: Scenario) -> None:
+    """A one-off invoice paid by card: invoice item, invoice, payment; no subscription."""
+    s.create_customer().attach_payment_method().create_invoice_item().create_and_pay_invoice()
+
+
+def one_off_invoice_declined(s: Scenario) -> None:
+    """A one-off invoice whose card payment is declined; no subscription."""
+    s.set_card("declined")
+    one_off_invoice(s)
+
+
 @dataclass(frozen=True)
 class Flow:
     name: str
@@ -155,6 +166,12 @@ _STANDARD_ITEMS = [
         "price": {"unit_amount": 2000},
         "product": {"name": "Standard", "features": ["basic_features"]},
     }
+]
+_ONE_OFF_ITEMS = [
+    {
+        "price": {"unit_amount": 4900, "recurring": None},
+        "product": {"name": "Setup fee", "features": []},
+    },
 ]
 FLOWS: dict[str, Flow] = {
     flow.name: flow
@@ -173,6 +190,8 @@ FLOWS: dict[str, Flow] = {
         Flow("downgrade", downgrade, {}),
         Flow("cancel-at-period-end", cancel_at_period_end, {}),
         Flow("cancel-now", cancel_now, {}),
+        Flow("one-off-invoice", one_off_invoice, {"items": _ONE_OFF_ITEMS}),
+        Flow("one-off-invoice-declined", one_off_invoice_declined, {"items": _ONE_OFF_ITEMS}),
     )
 }
 

@@ -26,6 +26,7 @@ from stripe_contracts.graph.model import (
     add_catalog_entry,
     format_money,
     make_plan,
+    one_off_lines,
     snapshot,
 )
 from stripe_contracts.graph.render import render, render_entitlement_summary
@@ -124,6 +125,7 @@ class Scenario:
                 "create_subscription needs a customer and no subscription yet",
                 hint="call create_customer() first, once",
             )
+        self.plan.require_recurring()
         request = self._new_request()
         if self.plan.trial:
             self._push(
@@ -160,6 +162,33 @@ class Scenario:
         self._push(
             self.plan.t0 + 2,
             replace(self.phase, status=status, payment=outcome, attempts=1),
+            request=request,
+        )
+        return self
+
+    def create_invoice_item(self) -> Scenario:
+        """One-off billing: the plan's items become pending invoice items (no subscription)."""
+        self._require_stage("payment_method", "create_invoice_item")
+        self._push(self.plan.t0, Phase(stage="invoice_item", pending=one_off_lines(self.plan)))
+        return self
+
+    def create_and_pay_invoice(self) -> Scenario:
+        """Invoice the pending items, finalize, and charge the card as it behaves now.
+
+        This is the flow Stripe's CLI triggers for `invoice.paid` / `invoice.payment_failed`:
+        invoice item -> invoice -> pay, with no subscription involved.
+        """
+        self._require_stage("invoice_item", "create_and_pay_invoice")
+        request = self._new_request()
+        self._push(
+            self.plan.t0 + 1,
+            Phase("active", stage="invoice", payment="processing", attempts=0),
+            request=request,
+        )
+        outcome = "succeeded" if self.card == "ok" else "declined"
+        self._push(
+            self.plan.t0 + 3,
+            Phase("active", stage="invoice", payment=outcome, attempts=1),
             request=request,
         )
         return self
