@@ -208,3 +208,22 @@ def test_replay_under_xdist(
     monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:benchmark -p no:cacheprovider")
     pytester.runpytest("-n", "2").assert_outcomes(passed=3)
     assert fake.received == []
+
+
+def test_marker_options_reach_vcrpy(pytester: pytest.Pytester, fake: FakeStripe) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+        import stripe
+
+        @pytest.mark.stripe_cassette("twice", allow_playback_repeats=True)
+        def test_same_request_twice(stripe_cassette):
+            first = stripe.Customer.retrieve("{customer}")
+            assert stripe.Customer.retrieve("{customer}").id == first.id
+            assert stripe_cassette.requests == [("GET", "{url}/v1/customers/{customer}")]
+        """.replace("{customer}", fake.customers[0]["id"]).replace("{url}", fake.url)
+    )
+    pytester.runpytest("--stripe-record-mode=once").assert_outcomes(passed=1)
+    assert len(fake.received) == 1
+    pytester.runpytest().assert_outcomes(passed=1)
+    assert len(fake.received) == 1
