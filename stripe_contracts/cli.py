@@ -63,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     generate.add_argument(
         "scenario",
+        nargs="?",
         metavar="SCENARIO",
         help="'subscription' (one state, --status) or a flow: " + ", ".join(_flow_names()),
     )
@@ -89,6 +90,20 @@ def _parser() -> argparse.ArgumentParser:
         "--webhook-secret",
         default="whsec_test_secret",
         help="secret the events' Stripe-Signature headers are made with",
+    )
+    generate.add_argument(
+        "--format",
+        dest="encoding",
+        choices=("json", "ndjson"),
+        default="json",
+        help="json: a file per object and event; ndjson: objects.ndjson and events.ndjson, "
+        "one record per line",
+    )
+    generate.add_argument(
+        "--all",
+        action="store_true",
+        help="every scenario, and 'subscription' in every status, into DIR/<name>/ "
+        "sub-bundles with DIR/index.json (shows progress on stderr)",
     )
     generate.set_defaults(handler=_generate)
 
@@ -178,6 +193,22 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_OK if valid else EXIT_VIOLATIONS
 
 
+def _progress_bar() -> Callable[[int, int, str], None]:
+    """Progress on stderr: a redrawn bar on a terminal, one line per step otherwise."""
+    interactive = sys.stderr.isatty()
+
+    def show(done: int, total: int, name: str) -> None:
+        if interactive:
+            filled = round(30 * done / total)
+            bar = "#" * filled + "-" * (30 - filled)
+            end = "\n" if done == total else ""
+            print(f"\r[{bar}] {done}/{total} {name:<28}", end=end, file=sys.stderr, flush=True)
+        else:
+            print(f"[{done}/{total}] {name}", file=sys.stderr, flush=True)
+
+    return show
+
+
 def _flow_names() -> list[str]:
     from stripe_contracts.scenarios import FLOWS
 
@@ -185,10 +216,31 @@ def _flow_names() -> list[str]:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from stripe_contracts.export import bundle_files, write_bundle
+    from stripe_contracts.export import all_bundles, bundle_files, write_bundle
     from stripe_contracts.graph.builder import GraphBuilder
     from stripe_contracts.scenarios import FLOWS, build_events, run_flow
 
+    if args.all:
+        if args.scenario:
+            raise StripeContractsError(
+                f"--all generates every scenario; it does not take SCENARIO ({args.scenario!r})",
+                hint="drop SCENARIO, or drop --all",
+            )
+        spec = spec_from_args(args)
+        files = all_bundles(
+            spec,
+            seed=args.seed,
+            webhook_secret=args.webhook_secret,
+            encoding=args.encoding,
+            progress=_progress_bar(),
+        )
+        write_bundle(files, args.out, force=args.force)
+        print(f"wrote {len(files)} files to {args.out} (Stripe API {spec.api_version})")
+        return EXIT_OK
+    if not args.scenario:
+        raise StripeContractsError(
+            "generate needs SCENARIO or --all", hint="stripe-contracts scenarios lists the names"
+        )
     if args.scenario != "subscription" and args.scenario not in FLOWS:
         raise StripeContractsError(
             f"unknown scenario {args.scenario!r}",
@@ -226,6 +278,7 @@ def _generate(args: argparse.Namespace) -> int:
         params=params,
         events=events,
         webhook_secret=args.webhook_secret,
+        encoding=args.encoding,
     )
     write_bundle(files, args.out, force=args.force)
     print(f"wrote {len(files)} files to {args.out} (Stripe API {spec.api_version})")

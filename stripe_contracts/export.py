@@ -11,13 +11,15 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from stripe_contracts._json import dump_json
-from stripe_contracts.errors import StripeContractsError
-from stripe_contracts.graph.builder import Graph
+from stripe_contracts._json import dump_json, dump_json_line
+from stripe_contracts.errors import InvalidArgument, StripeContractsError
+from stripe_contracts.graph.builder import Graph, GraphBuilder
+from stripe_contracts.scenarios import FLOWS, build_events, run_flow
+from stripe_contracts.spec import Spec
 from stripe_contracts.webhooks.delivery import event_payload
 from stripe_contracts.webhooks.signing import sign_payload
 
@@ -27,6 +29,9 @@ MANIFEST_VERSION = 1
 DEFAULT_WEBHOOK_SECRET = "whsec_test_secret"
 
 
+FORMATS = ("json", "ndjson")
+
+
 def bundle_files(
     graph: Graph,
     *,
@@ -34,51 +39,148 @@ def bundle_files(
     params: Mapping[str, JSON],
     events: list[dict[str, JSON]] | None = None,
     webhook_secret: str = DEFAULT_WEBHOOK_SECRET,
+    encoding: str = "json",
 ) -> dict[str, bytes]:
     """Every file of a bundle for `graph`, keyed by path relative to the bundle directory.
 
-    With `events`, each is written as the exact bytes a webhook POST carries and listed in
-    the manifest, in delivery order, with the `Stripe-Signature` header for `webhook_secret`.
+    `encoding="json"` writes one pretty file per object and per event; "ndjson" writes
+    `objects.ndjson` and `events.ndjson`, one compact record per line, for streaming loaders.
+    With `events`, each event's bytes are exactly what a webhook POST carries, and the
+    manifest lists them in delivery order with the `Stripe-Signature` header for
+    `webhook_secret`.
     """
-    files: dict[str, bytes] = {}
-    entries = []
+    if encoding not in FORMATS:
+        raise StripeContractsError(
+            f"--format {encoding!r} is not a bundle format", hint="use json or ndjson"
+        )
+    records: list[tuple[JSON, dict[str, JSON]]] = []
     for object_id, obj in graph.objects.items():
         expanded = graph.subscription
         shown = expanded if expanded and object_id == expanded["id"] else obj
-        name = f"objects/{object_id}.json"
-        files[name] = dump_json(shown)
-        entries.append({"id": object_id, "object": obj["object"], "file": name})
+        records.append((shown, {"id": object_id, "object": obj["object"]}))
     summary = graph.active_entitlement_summary
-    name = f"objects/{summary['object']}.{summary['customer']}.json"
-    files[name] = dump_json(summary)
-    entries.append({"id": None, "object": summary["object"], "file": name})
-    entries.sort(key=lambda e: e["file"])
-    manifest = {
+    records.append((summary, {"id": None, "object": summary["object"]}))
+    records.sort(key=lambda r: (r[1]["id"] is None, r[1]["id"] or ""))
+    files: dict[str, bytes] = {}
+    objects = _place(files, "objects", records, encoding, name=_object_file)
+    manifest: dict[str, JSON] = {
         "format": MANIFEST_FORMAT,
         "format_version": MANIFEST_VERSION,
+        "encoding": encoding,
         "api_version": graph.spec.api_version,
         "seed": graph.seed,
         "scenario": scenario,
         "params": dict(params),
-        "objects": entries,
+        "objects": objects,
     }
     if events is not None:
-        listed = []
-        for number, event in enumerate(events, start=1):
-            name = f"events/{number:04d}_{event['type']}.json"
-            payload = event_payload(event)
-            files[name] = payload
-            listed.append(
-                {
-                    "id": event["id"],
-                    "type": event["type"],
-                    "file": name,
-                    "timestamp": event["created"],
-                    "stripe_signature": sign_payload(payload, webhook_secret, event["created"]),
-                }
-            )
+        event_records = [(e, {"id": e["id"], "type": e["type"]}) for e in events]
+        listed = _place(files, "events", event_records, encoding, name=_event_file)
+        for entry, event in zip(listed, events, strict=True):
+            payload = _payload_of(files, entry, encoding)
+            entry["timestamp"] = event["created"]
+            entry["stripe_signature"] = sign_payload(payload, webhook_secret, event["created"])
         manifest["events"] = listed
     files["manifest.json"] = dump_json(manifest)
+    return files
+
+
+def _object_file(number: int, record: JSON, entry: dict[str, JSON]) -> str:
+    if entry["id"] is None:
+        return f"objects/{record['object']}.{record['customer']}.json"
+    return f"objects/{entry['id']}.json"
+
+
+def _event_file(number: int, record: JSON, entry: dict[str, JSON]) -> str:
+    return f"events/{number:04d}_{entry['type']}.json"
+
+
+def _place(
+    files: dict[str, bytes],
+    kind: str,
+    records: list[tuple[JSON, dict[str, JSON]]],
+    encoding: str,
+    *,
+    name: Any,
+) -> list[dict[str, JSON]]:
+    """Write `records` as files (json) or lines of one file (ndjson); return manifest entries."""
+    entries = []
+    if encoding == "ndjson":
+        lines = [dump_json_line(record) for record, _ in records]
+        files[f"{kind}.ndjson"] = b"".join(line + b"\n" for line in lines)
+        for number, (_, entry) in enumerate(records, start=1):
+            entries.append({**entry, "file": f"{kind}.ndjson", "line": number})
+        return entries
+    for number, (record, entry) in enumerate(records, start=1):
+        path = name(number, record, entry)
+        files[path] = event_payload(record) if kind == "events" else dump_json(record)
+        entries.append({**entry, "file": path})
+    return entries
+
+
+def _payload_of(files: dict[str, bytes], entry: dict[str, JSON], encoding: str) -> bytes:
+    """The exact bytes a webhook POST of this event carries: its file, or its line."""
+    data = files[str(entry["file"])]
+    if encoding == "ndjson":
+        line = int(entry["line"])
+        return data.split(b"\n")[line - 1]
+    return data
+
+
+Progress = Callable[[int, int, str], None]
+
+
+def all_bundles(
+    spec: Spec,
+    *,
+    seed: int = 0,
+    webhook_secret: str = DEFAULT_WEBHOOK_SECRET,
+    encoding: str = "json",
+    progress: Progress | None = None,
+) -> dict[str, bytes]:
+    """Every scenario, and the single-state scenario in every status the spec has, as
+    sub-bundles `<name>/...` plus an `index.json` naming them (and what was skipped, why)."""
+    builder = GraphBuilder(spec=spec, seed=seed)
+    jobs: list[tuple[str, str, str | None]] = [
+        (f"subscription-{status}", "subscription", status) for status in builder.statuses
+    ]
+    jobs += [(name, name, None) for name in FLOWS]
+    files: dict[str, bytes] = {}
+    index: list[dict[str, JSON]] = []
+    for done, (directory, scenario, status) in enumerate(jobs, start=1):
+        if progress:
+            progress(done, len(jobs), directory)
+        try:
+            if status is not None:
+                params: dict[str, JSON] = {"status": status}
+                graph = builder.subscription(status=status)
+                bundle = bundle_files(
+                    graph,
+                    scenario=scenario,
+                    params=params,
+                    webhook_secret=webhook_secret,
+                    encoding=encoding,
+                )
+            else:
+                flow = run_flow(scenario, spec, seed=seed)
+                bundle = bundle_files(
+                    builder.render(flow.current.model),
+                    scenario=scenario,
+                    params={},
+                    events=build_events(flow.states, spec),
+                    webhook_secret=webhook_secret,
+                    encoding=encoding,
+                )
+        except InvalidArgument as exc:  # e.g. a status this API version does not have
+            index.append(
+                {"bundle": None, "scenario": scenario, "status": status, "skipped": exc.message}
+            )
+            continue
+        files.update((f"{directory}/{path}", data) for path, data in bundle.items())
+        index.append({"bundle": directory, "scenario": scenario, "status": status})
+    files["index.json"] = dump_json(
+        {"api_version": spec.api_version, "seed": seed, "bundles": index}
+    )
     return files
 
 

@@ -179,3 +179,76 @@ def test_sign_and_verify_commands_round_trip_and_reject_tampering(
     assert main([*verify, str(payload)]) == 1
     assert "invalid:" in capsys.readouterr().out
     assert main([*verify, str(tmp_path / "missing.json")]) == 2
+
+
+def test_ndjson_bundles_stream_one_record_per_line(tmp_path: Path) -> None:
+    import stripe
+
+    out = tmp_path / "b"
+    assert main(["generate", "renewal", *SPEC_ARGS, "--format", "ndjson", "--out", str(out)]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    jsonschema.validate(manifest, MANIFEST_SCHEMA)
+    assert manifest["encoding"] == "ndjson"
+    lines = (out / "objects.ndjson").read_bytes().splitlines()
+    assert len(lines) == len(manifest["objects"])
+    for entry in manifest["objects"]:
+        record = json.loads(lines[entry["line"] - 1])
+        assert (record.get("id"), record["object"]) == (entry["id"], entry["object"])
+    events = (out / "events.ndjson").read_bytes().splitlines()
+    for entry in manifest["events"]:
+        payload = events[entry["line"] - 1]
+        assert json.loads(payload)["id"] == entry["id"]
+        assert stripe.WebhookSignature.verify_header(
+            payload.decode(), entry["stripe_signature"], "whsec_test_secret", tolerance=None
+        )
+
+
+def test_all_writes_every_scenario_and_status_with_progress(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "all"
+    args = [
+        "generate",
+        "--all",
+        "--spec",
+        str(SHARED / "spec3.2020-08-27.json"),
+        "--spec",
+        str(EXCERPT),
+        "--out",
+        str(out),
+    ]
+    assert main(args) == 0
+    progress = capsys.readouterr().err.splitlines()
+    index = json.loads((out / "index.json").read_text())
+    assert len(progress) == len(index["bundles"]) and progress[-1].startswith("[23/23]")
+    skipped = [b for b in index["bundles"] if b["bundle"] is None]
+    assert [b["scenario"] for b in skipped] == ["trial-no-payment-method"]
+    assert "paused" in skipped[0]["skipped"]
+    made = [b for b in index["bundles"] if b["bundle"]]
+    assert {b["status"] for b in made if b["scenario"] == "subscription"} == {
+        "active",
+        "canceled",
+        "incomplete",
+        "incomplete_expired",
+        "past_due",
+        "trialing",
+        "unpaid",
+    }
+    for bundle in made:
+        manifest = json.loads((out / bundle["bundle"] / "manifest.json").read_text())
+        jsonschema.validate(manifest, MANIFEST_SCHEMA)
+    assert (
+        main(
+            [
+                "validate",
+                "--spec",
+                str(SHARED / "spec3.2020-08-27.json"),
+                "--spec",
+                str(EXCERPT),
+                str(out / "signup" / "objects"),
+            ]
+        )
+        == 0
+    )
+    assert main([*args[:-1], str(tmp_path / "again")]) == 0
+    assert tree(out) == tree(tmp_path / "again")
