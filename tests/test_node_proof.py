@@ -1,0 +1,174 @@
+"""Bundles checked from Node with the official `stripe` npm package (tests/node/).
+
+`tests/node/verify_bundle.mjs` runs `stripe.webhooks.constructEvent` over every event's exact
+bytes and its manifest `Stripe-Signature`, proves stale, tampered and wrong-secret deliveries are
+rejected, parses every object file and resolves every Stripe id the bundle mentions. These tests
+never skip: without Node or `tests/node/node_modules` they fail and say how to install them.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import EXCERPT, SHARED
+from stripe_contracts.cli import main
+
+NODE_DIR = Path(__file__).resolve().parent / "node"
+SCRIPT = NODE_DIR / "verify_bundle.mjs"
+SECRET = "whsec_node_proof_secret"
+INSTALL = "run `npm ci --prefix tests/node` (Node >= 20) from the repository root"
+
+Verify = Callable[..., tuple[int, dict[str, Any]]]
+
+
+@pytest.fixture(scope="module")
+def verify() -> Verify:
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail(f"`node` is not on PATH: install Node >= 20, then {INSTALL}", pytrace=False)
+    pinned = json.loads((NODE_DIR / "package.json").read_text())["dependencies"]["stripe"]
+    installed = NODE_DIR / "node_modules" / "stripe" / "package.json"
+    if not installed.is_file():
+        pytest.fail(
+            f"the stripe npm package is not installed in tests/node: {INSTALL}", pytrace=False
+        )
+    if json.loads(installed.read_text())["version"] != pinned:
+        pytest.fail(
+            f"tests/node/node_modules holds another stripe version than the pinned {pinned}: "
+            + INSTALL,
+            pytrace=False,
+        )
+
+    def run(bundle: Path, secret: str = SECRET) -> tuple[int, dict[str, Any]]:
+        done = subprocess.run(
+            [node, str(SCRIPT), str(bundle), secret],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        assert done.returncode in (0, 1), done.stderr
+        summary: dict[str, Any] = json.loads(done.stdout)
+        assert summary["stripe_node"] == pinned
+        return done.returncode, summary
+
+    return run
+
+
+def generate(out: Path, scenario: str, version: str = "2023-08-16", seed: int = 0) -> Path:
+    spec = ["--spec", str(SHARED / f"spec3.{version}.json"), "--spec", str(EXCERPT)]
+    args = ["generate", scenario, *spec, "--seed", str(seed), "--webhook-secret", SECRET]
+    assert main([*args, "--out", str(out)]) == 0
+    return out
+
+
+def manifest_of(bundle: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((bundle / "manifest.json").read_text())
+    return data
+
+
+CASES = [
+    *(
+        pytest.param(name, "2023-08-16", id=name)
+        for name in (
+            "signup",
+            "signup-3ds",
+            "signup-declined",
+            "renewal",
+            "renewal-failed-unpaid",
+            "renewal-failed-recovered",
+            "trial",
+            "upgrade",
+            "downgrade",
+            "cancel-at-period-end",
+            "one-off-invoice",
+        )
+    ),
+    *(
+        pytest.param(name, "2020-08-27", id=f"{name}-2020-08-27")
+        for name in ("signup", "renewal-failed-unpaid", "upgrade", "trial")
+    ),
+]
+
+
+@pytest.mark.parametrize(("scenario", "version"), CASES)
+def test_stripe_node_accepts_every_event_and_resolves_every_id(
+    verify: Verify, tmp_path: Path, scenario: str, version: str
+) -> None:
+    bundle = generate(tmp_path / "bundle", scenario, version)
+    manifest = manifest_of(bundle)
+    code, summary = verify(bundle)
+    assert code == 0 and summary["ok"], summary["failures"]
+    assert (summary["scenario"], summary["api_version"]) == (scenario, version)
+    assert summary["objects"] == {
+        "files": len(manifest["objects"]),
+        "parsed": len(manifest["objects"]),
+    }
+    n = len(manifest["events"])
+    assert n > 0
+    assert summary["events"] == {
+        "count": n,
+        "accepted": n,
+        "stale_rejected": n,
+        "tampered_rejected": n,
+        "wrong_secret_rejected": n,
+    }
+    refs = summary["references"]
+    assert refs["unresolved"] == 0 and refs["checked"] > len(manifest["objects"])
+    assert refs["checked"] == refs["to_objects"] + refs["to_event_objects"]
+    assert {"cus", "in", "pi", "ch"} <= set(summary["prefixes"])
+
+
+def test_a_renewal_refers_to_its_first_invoice_only_through_events(
+    verify: Verify, tmp_path: Path
+) -> None:
+    # The bundle's objects/ hold the final state; the paid first invoice of a renewal exists
+    # only as the events delivered it, and the checker resolves it there.
+    _, summary = verify(generate(tmp_path / "b", "renewal-failed-unpaid"))
+    assert summary["ok"] and summary["references"]["to_event_objects"] > 0
+
+
+def test_the_wrong_secret_fails_every_event(verify: Verify, tmp_path: Path) -> None:
+    bundle = generate(tmp_path / "b", "signup")
+    code, summary = verify(bundle, "whsec_not_the_bundle_secret")
+    assert code == 1 and not summary["ok"]
+    assert summary["events"]["accepted"] == 0
+    failed = {f["file"] for f in summary["failures"] if f["check"] == "constructEvent"}
+    assert failed == {e["file"] for e in manifest_of(bundle)["events"]}
+    assert all("No signatures found matching" in f["message"] for f in summary["failures"])
+
+
+def test_an_edited_event_file_is_caught(verify: Verify, tmp_path: Path) -> None:
+    bundle = generate(tmp_path / "b", "signup")
+    first = manifest_of(bundle)["events"][0]["file"]
+    raw = (bundle / first).read_bytes()
+    (bundle / first).write_bytes(raw.replace(b'"livemode": false', b'"livemode": true '))
+    code, summary = verify(bundle)
+    assert code == 1
+    assert [(f["file"], f["check"]) for f in summary["failures"]] == [(first, "constructEvent")]
+    assert summary["events"]["accepted"] == summary["events"]["count"] - 1
+
+
+def test_a_dangling_id_and_an_unparsable_object_are_caught(verify: Verify, tmp_path: Path) -> None:
+    bundle = generate(tmp_path / "b", "signup")
+    manifest = manifest_of(bundle)
+    [charge] = [e for e in manifest["objects"] if e["object"] == "charge"]
+    [customer] = [e for e in manifest["objects"] if e["object"] == "customer"]
+    manifest["objects"].remove(charge)
+    (bundle / "manifest.json").write_text(json.dumps(manifest))
+    (bundle / customer["file"]).write_text("{not json")
+    code, summary = verify(bundle)
+    assert code == 1
+    checks = {f["check"] for f in summary["failures"]}
+    assert checks == {"parse", "reference"}
+    dangling = [f for f in summary["failures"] if f["check"] == "reference"]
+    assert all(charge["id"] in f["message"] for f in dangling)
+    assert any(f["file"].startswith("objects/") for f in dangling)
+    assert summary["objects"]["parsed"] == summary["objects"]["files"] - 1
