@@ -160,6 +160,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     if report.when == "call":
         item.stash[_passed_key] = report.passed  # a cassette is written only if this holds
+        if report.failed and "CannotOverwriteExistingCassetteException" in report.longreprtext:
+            fix = "record it with --stripe-record-mode=new_episodes (or =all to re-record)"
+            report.sections.append(("stripe-contracts", f"a request is not in the cassette: {fix}"))
     return report
 
 

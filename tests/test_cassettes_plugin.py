@@ -141,6 +141,9 @@ def test_an_unmatched_request_fails_with_the_difference(
             [
                 "*no recorded interaction matches it*",
                 "*body_params differs: email: 'other@example.com' (recorded 'jane@example.com')*",
+                "*stripe-contracts*",
+                "a request is not in the cassette: record it with "
+                "--stripe-record-mode=new_episodes (or =all to re-record)",
             ]
         )
     assert fake.received == []
