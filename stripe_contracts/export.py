@@ -59,7 +59,8 @@ def bundle_files(
         shown = expanded if expanded and object_id == expanded["id"] else obj
         records.append((shown, {"id": object_id, "object": obj["object"]}))
     summary = graph.active_entitlement_summary
-    records.append((summary, {"id": None, "object": summary["object"]}))
+    if summary is not None:
+        records.append((summary, {"id": None, "object": summary["object"]}))
     records.sort(key=lambda r: (r[1]["id"] is None, r[1]["id"] or ""))
     files: dict[str, bytes] = {}
     objects = _place(files, "objects", records, encoding, name=_object_file)

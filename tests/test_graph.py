@@ -410,3 +410,15 @@ def test_every_object_holds_the_properties_its_version_defines() -> None:
             for name in missing:
                 branches = schema["properties"][name].get("anyOf") or [schema["properties"][name]]
                 assert all("$ref" in b for b in branches), (obj["object"], name)
+
+
+def test_specs_without_entitlements_drop_them_instead_of_inventing_them() -> None:
+    from conftest import SHARED
+    from stripe_contracts.spec import load_spec
+
+    bare = load_spec(SHARED / "spec3.2023-08-16.json")
+    g = GraphBuilder(spec=bare, seed=11).subscription()
+    kinds = {o["object"] for o in g.objects.values()}
+    assert not any(k.startswith("entitlements.") or k == "product_feature" for k in kinds)
+    assert g.active_entitlement_summary is None and g.active_entitlements == []
+    assert kinds >= {"customer", "subscription", "invoice", "payment_intent", "charge"}

@@ -33,7 +33,7 @@ class Graph:
     model: BillingModel = field(repr=False)
     objects: dict[str, dict[str, JSON]] = field(repr=False)
     subscription: dict[str, JSON] | None = field(repr=False)  # None for one-off invoices
-    active_entitlement_summary: dict[str, JSON] = field(repr=False)
+    active_entitlement_summary: dict[str, JSON] | None = field(repr=False)
 
     def _get(self, object_id: str | None) -> dict[str, JSON] | None:
         return self.objects[object_id] if object_id else None
@@ -69,17 +69,20 @@ class Graph:
 
     @property
     def features(self) -> list[dict[str, JSON]]:
-        return [self.objects[f.id] for f in self.model.features]
+        return [self.objects[f.id] for f in self.model.features if f.id in self.objects]
 
     @property
     def product_features(self) -> list[dict[str, JSON]]:
         return [
-            self.objects[i] for p in self.model.products for i in p.product_feature_ids.values()
+            self.objects[i]
+            for p in self.model.products
+            for i in p.product_feature_ids.values()
+            if i in self.objects
         ]
 
     @property
     def active_entitlements(self) -> list[dict[str, JSON]]:
-        return [self.objects[e] for e in self.model.entitlement_ids.values()]
+        return [self.objects[e] for e in self.model.entitlement_ids.values() if e in self.objects]
 
     def of_type(self, object_type: str) -> list[dict[str, JSON]]:
         return [o for o in self.objects.values() if o.get("object") == object_type]
@@ -175,7 +178,7 @@ class GraphBuilder:
                     hint="drop expand for one-off invoice flows",
                 )
             subscription = expand_paths(subscription, list(expand), objects, self.spec)
-        summary = render_entitlement_summary(model, objects)
+        summary = render_entitlement_summary(model, objects, self.spec)
         return Graph(self.spec, model.seed, model, objects, subscription, summary)
 
     def check(

@@ -153,6 +153,8 @@ def render(model: BillingModel, spec: Spec) -> dict[str, dict[str, JSON]]:
     if m.subscription is None:
         return out
     out[m.subscription.id] = render_subscription(spec, m, items)
+    if not has_entitlements(spec):
+        return out
     for feature_id, ent_id in m.entitlement_ids.items():
         out[ent_id] = fill(
             spec,
@@ -166,8 +168,15 @@ def render(model: BillingModel, spec: Spec) -> dict[str, dict[str, JSON]]:
     return out
 
 
+def has_entitlements(spec: Spec) -> bool:
+    """Entitlements (2024) are rendered only for specs that describe them (e.g. with the
+    2026 excerpt layered on); for older specs they have no home and are dropped."""
+    return spec.has_schema("entitlements.active_entitlement") and spec.has_schema("product_feature")
+
+
 def _render_catalog(spec: Spec, m: BillingModel, out: dict[str, dict[str, JSON]]) -> None:
-    for feature in m.features:
+    entitlements = has_entitlements(spec)
+    for feature in m.features if entitlements else []:
         out[feature.id] = fill(
             spec,
             "entitlements.feature",
@@ -198,7 +207,7 @@ def _render_catalog(spec: Spec, m: BillingModel, out: dict[str, dict[str, JSON]]
                 **product.overrides,
             },
         )
-        for key, prodft in product.product_feature_ids.items():
+        for key, prodft in product.product_feature_ids.items() if entitlements else []:
             out[prodft] = fill(
                 spec,
                 "product_feature",
@@ -663,10 +672,12 @@ def render_subscription(
 
 
 def render_entitlement_summary(
-    model: BillingModel, objects: dict[str, dict[str, JSON]]
-) -> dict[str, JSON]:
+    model: BillingModel, objects: dict[str, dict[str, JSON]], spec: Spec
+) -> dict[str, JSON] | None:
     """`entitlements.active_entitlement_summary` has no schema in Stripe's spec; its shape is
     the `data.object` of the summary event in Stripe's own examples (fixtures3, 2026)."""
+    if not has_entitlements(spec):
+        return None
     active = [objects[e] for e in model.entitlement_ids.values()]
     return {
         "object": "entitlements.active_entitlement_summary",

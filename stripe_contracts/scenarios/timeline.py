@@ -421,7 +421,7 @@ class Scenario:
         objects = render(model, self.spec)
         summary = None
         if model.subscription is not None:
-            summary = render_entitlement_summary(model, objects)
+            summary = render_entitlement_summary(model, objects, self.spec)
         if self._builder.validate:
             self._builder.check(objects)
         key = None
