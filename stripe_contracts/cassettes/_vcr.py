@@ -144,10 +144,8 @@ def open_cassette(
     recorder.register_matcher("query_params", query_params)
     recorder.register_matcher("body_params", body_params)
     recorder.register_persister(_Persister(state))
-    before_request = [
-        *_hooks(options.pop("before_record_request", None)),
-        _scrub_request(mode, pii),
-    ]
+    user_hooks = options.pop("before_record_request", None) or options.pop("before_record", None)
+    before_request = [*_hooks(user_hooks), _scrub_request(mode, pii)]
     before_response = [*_hooks(options.pop("before_record_response", None)), _scrub_response(pii)]
     options["record_on_exception"] = False  # an exception in the block writes nothing
     with (
