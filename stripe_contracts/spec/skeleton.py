@@ -18,6 +18,9 @@ _REF_PREFIX = "#/components/schemas/"
 _MAX_DEPTH = 12
 
 _blobs: dict[tuple[str, str], bytes] = {}
+#: (spec.key, id(node)) -> (node, blob) for inline schema nodes; holding the node keeps its id
+#: from being reused by another object while the entry lives.
+_inline_blobs: dict[tuple[str, int], tuple[JSON, bytes]] = {}
 
 
 def skeleton(spec: Spec, schema_name: str) -> dict[str, JSON]:
@@ -32,8 +35,13 @@ def skeleton(spec: Spec, schema_name: str) -> dict[str, JSON]:
 
 
 def skeleton_of(spec: Spec, schema: JSON) -> JSON:
-    """The skeleton of an inline schema node (a sub-hash), built afresh."""
-    return _build(spec, {k: v for k, v in schema.items() if k != "nullable"}, 0)
+    """A fresh copy of the skeleton of an inline schema node (a sub-hash), even if nullable."""
+    key = (spec.key, id(schema))
+    cached = _inline_blobs.get(key)
+    if cached is None:
+        built = _build(spec, {k: v for k, v in schema.items() if k != "nullable"}, 0)
+        cached = _inline_blobs[key] = (schema, marshal.dumps(built))
+    return marshal.loads(cached[1])
 
 
 def _build(spec: Spec, node: JSON, depth: int) -> JSON:
