@@ -296,3 +296,26 @@ def test_bad_timestamps_and_text_payloads_are_refused() -> None:
         sign_payload(PAYLOAD.decode(), SECRET, T)  # type: ignore[arg-type]
     with pytest.raises(InvalidArgument, match="payload is a str"):
         verify_signature(PAYLOAD.decode(), GOLDEN, SECRET, now=T)  # type: ignore[arg-type]
+
+
+@st.composite
+def single_byte_changes(draw: st.DrawFn) -> tuple[bytes, int, int]:
+    """A payload, an index into it and a new byte value different from the one there."""
+    payload = draw(st.binary(min_size=1))
+    index = draw(st.integers(0, len(payload) - 1))
+    value = draw(st.integers(0, 255).filter(lambda new: new != payload[index]))
+    return payload, index, value
+
+
+@given(change=single_byte_changes(), secret=st.one_of(secrets, secret_lists), timestamp=timestamps)
+@example(change=(PAYLOAD, len(PAYLOAD) - 1, ord(" ")), secret=SECRET, timestamp=T)
+@example(change=(b"\x00", 0, 0xFF), secret=[OLD_SECRET, SECRET], timestamp=0)
+def test_any_single_byte_change_fails_verification(
+    change: tuple[bytes, int, int], secret: str | list[str], timestamp: int
+) -> None:
+    payload, index, value = change
+    header = sign_payload(payload, secret, timestamp)
+    assert verify_signature(payload, header, secret, now=timestamp) == timestamp
+    tampered = payload[:index] + bytes([value]) + payload[index + 1 :]
+    with pytest.raises(SignatureVerificationError, match="no v1 signature"):
+        verify_signature(tampered, header, secret, now=timestamp)
