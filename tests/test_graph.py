@@ -422,3 +422,52 @@ def test_specs_without_entitlements_drop_them_instead_of_inventing_them() -> Non
     assert not any(k.startswith("entitlements.") or k == "product_feature" for k in kinds)
     assert g.active_entitlement_summary is None and g.active_entitlements == []
     assert kinds >= {"customer", "subscription", "invoice", "payment_intent", "charge"}
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize(
+    ("coupon", "tax_rate"),
+    [
+        ({"percent_off": 25}, None),
+        (None, {"percentage": 20}),
+        ({"amount_off": 700}, {"percentage": 19, "inclusive": True}),
+        ({"percent_off": 10}, {"percentage": 7.25, "inclusive": False}),
+    ],
+)
+def test_discounts_and_tax_agree_from_lines_to_payment(
+    version: str, coupon: dict[str, Any] | None, tax_rate: dict[str, Any] | None
+) -> None:
+    items = [{"price": {"unit_amount": 1999}, "quantity": 3}, {"price": {"unit_amount": 500}}]
+    g = build(version, items=items, coupon=coupon, tax_rate=tax_rate)
+    invoice, lines = g.invoice, g.invoice["lines"]["data"]
+    subtotal = sum(line["amount"] for line in lines)
+    discount = sum(d["amount"] for d in invoice["total_discount_amounts"])
+    assert discount == sum(d["amount"] for line in lines for d in line["discount_amounts"])
+    tax = sum(t["amount"] for t in invoice["total_tax_amounts"])
+    assert tax == sum(t["amount"] for line in lines for t in line["tax_amounts"])
+    inclusive = bool(tax_rate and tax_rate.get("inclusive"))
+    assert invoice["subtotal"] == subtotal
+    assert invoice["total"] == subtotal - discount + (0 if inclusive else tax)
+    assert invoice["amount_due"] == invoice["amount_paid"] == invoice["total"]
+    assert g.payment_intent and g.payment_intent["amount"] == invoice["amount_due"]
+    if coupon and "percent_off" in coupon:
+        assert discount == round(subtotal * coupon["percent_off"] / 100 + 1e-9)
+    if coupon and "amount_off" in coupon:
+        assert discount == coupon["amount_off"]
+    if tax_rate and not inclusive:
+        rate = tax_rate["percentage"] / 100
+        assert abs(tax - (subtotal - discount) * rate) <= len(lines)
+    if coupon:
+        assert g.subscription["discount"]["coupon"]["id"] in g.objects
+        assert invoice["discount"]["id"] == g.subscription["discount"]["id"]
+    for obj in g.objects.values():
+        assert validate(obj, spec_for(version)) == []
+
+
+def test_bad_coupon_and_tax_rate_are_clear_errors() -> None:
+    with pytest.raises(InvalidArgument, match="exactly one of percent_off or amount_off"):
+        build("2023-08-16", coupon={"percent_off": 10, "amount_off": 5})
+    with pytest.raises(InvalidArgument, match=r"percent_off=150 must be in \(0, 100\]"):
+        build("2023-08-16", coupon={"percent_off": 150})
+    with pytest.raises(InvalidArgument, match="needs a percentage"):
+        build("2023-08-16", tax_rate={"rate": 20})

@@ -119,12 +119,16 @@ class GraphBuilder:
         trial_days: int | None = None,
         payment_outcome: str = "declined",
         start: int | None = None,
+        coupon: dict[str, JSON] | None = None,
+        tax_rate: dict[str, JSON] | None = None,
         expand: Sequence[str] = (),
         seed: int | None = None,
         **overrides: dict[str, JSON],
     ) -> Graph:
         """One subscription and everything it touches, in the given status.
 
+        `coupon` (`{"percent_off": 20}` or `{"amount_off": 500}`) discounts every invoice;
+        `tax_rate` (`{"percentage": 20, "inclusive": False}`) taxes it.
         `overrides` (`customer={...}`, `subscription={...}`, `invoice={...}`,
         `payment_intent={...}`, `charge={...}`, `payment_method={...}`) win over generated
         values and are validated like everything else.
@@ -159,6 +163,8 @@ class GraphBuilder:
             start=start,
             intervals_allowed=self.intervals,
             overrides=overrides,
+            coupon=coupon,
+            tax_rate=tax_rate,
         )
         phase = phase_for_status(
             status, plan, payment_outcome=payment_outcome, statuses_allowed=self.statuses

@@ -21,6 +21,17 @@ from typing import Any
 from stripe_contracts.errors import InvalidArgument
 from stripe_contracts.graph.clock import DAY, HOUR, period
 from stripe_contracts.graph.ids import IdFactory
+from stripe_contracts.graph.money import (
+    NO_ADJUSTMENT,
+    Adjustment,
+    Coupon,
+    TaxRate,
+    adjust,
+    format_money,
+    parse_coupon,
+    parse_tax_rate,
+    tiered_amount,
+)
 from stripe_contracts.graph.people import Card, Person, fake_card, fake_person
 
 JSON = Any
@@ -32,11 +43,6 @@ JSON = Any
 GRANTING_STATUSES = frozenset({"active", "trialing", "past_due"})
 PAYMENT_OUTCOMES = ("declined", "requires_action")
 COLLECTION_METHODS = ("charge_automatically", "send_invoice")
-#: https://docs.stripe.com/currencies#zero-decimal
-ZERO_DECIMAL = frozenset(
-    {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv"}
-    | {"xaf", "xof", "xpf"}
-)
 DEFAULT_START = 1_706_659_200  # 2024-01-31T00:00:00Z: a month-end anchor on purpose
 #: An incomplete subscription expires when its first invoice is not paid within 23 hours.
 INCOMPLETE_EXPIRY = 23 * HOUR
@@ -82,7 +88,7 @@ class Price:
         """What `quantity` units cost for one period: unit amount x quantity, or the tiers."""
         if self.tiers is None:
             return (self.unit_amount or 0) * quantity
-        return _tiered_amount(self.tiers, self.tiers_mode or "graduated", quantity)
+        return tiered_amount(self.tiers, self.tiers_mode or "graduated", quantity)
 
 
 @dataclass
@@ -102,6 +108,7 @@ class Line:
     period: tuple[int, int]
     proration: bool = False
     invoice_item: str | None = None
+    adjustment: Adjustment = NO_ADJUSTMENT
 
 
 @dataclass
@@ -114,6 +121,8 @@ class Invoice:
     period: tuple[int, int]
     lines: list[Line]
     subtotal: int
+    discount: int
+    tax: int
     total: int
     amount_due: int
     amount_paid: int
@@ -188,6 +197,8 @@ class Plan:
     items: list[Item]
     features: list[Feature]
     overrides: dict[str, dict[str, JSON]]
+    coupon: Coupon | None = None
+    tax_rate: TaxRate | None = None
 
     @property
     def anchor(self) -> int:
@@ -280,6 +291,8 @@ def make_plan(
     start: int | None,
     intervals_allowed: tuple[str, ...],
     overrides: dict[str, dict[str, JSON]],
+    coupon: JSON = None,
+    tax_rate: JSON = None,
 ) -> Plan:
     """Check the builder's arguments and fix everything that does not change over time."""
     _check_choice("collection_method", collection_method, COLLECTION_METHODS)
@@ -339,6 +352,12 @@ def make_plan(
         items=plan_items,
         features=_features(ids, products),
         overrides=overrides,
+        coupon=parse_coupon(
+            coupon,
+            coupon_id=ids.named("coupon", "coupon"),
+            discount_id=ids.named("discount", "discount"),
+        ),
+        tax_rate=parse_tax_rate(tax_rate, tax_rate_id=ids.named("tax_rate", "tax_rate")),
     )
 
 
@@ -523,7 +542,13 @@ def _invoice(plan: Plan, phase: Phase, items: list[Item], sub_period: tuple[int,
     lines = [*phase.prorations, *lines] if not phase.trial_invoice else lines
     if one_off:
         lines = list(one_off_lines(plan))
-    total = sum(line.amount for line in lines)
+    adjustments = adjust([line.amount for line in lines], plan.coupon, plan.tax_rate)
+    lines = [replace(line, adjustment=a) for line, a in zip(lines, adjustments, strict=True)]
+    subtotal = sum(line.amount for line in lines)
+    discount = sum(line.adjustment.discount for line in lines)
+    tax = sum(line.adjustment.tax for line in lines)
+    inclusive = plan.tax_rate is not None and plan.tax_rate.inclusive
+    total = subtotal - discount + (0 if inclusive else tax)
     created = inv_period[0]
     finalized = created + (FINALIZE_DELAY if renewal else 0)
     attempts = phase.attempts if total > 0 and phase.payment != "processing" else 0
@@ -546,7 +571,9 @@ def _invoice(plan: Plan, phase: Phase, items: list[Item], sub_period: tuple[int,
         created=created,
         period=inv_period,
         lines=lines,
-        subtotal=total,
+        subtotal=subtotal,
+        discount=discount,
+        tax=tax,
         total=total,
         amount_due=total,
         amount_paid=total if paid else 0,
@@ -737,26 +764,6 @@ def _check_tiers(where: str, tiers: JSON, mode: JSON) -> None:
         )
 
 
-def _tiered_amount(tiers: list[dict[str, JSON]], mode: str, quantity: int) -> int:
-    """https://docs.stripe.com/products-prices/pricing-models#tiered-pricing"""
-
-    def bound(tier: dict[str, JSON]) -> float:
-        return float("inf") if tier.get("up_to") == "inf" else float(tier["up_to"])
-
-    if mode == "volume":
-        tier = next(t for t in tiers if quantity <= bound(t))
-        return int(tier.get("unit_amount") or 0) * quantity + int(tier.get("flat_amount") or 0)
-    total, lower = 0, 0
-    for tier in tiers:
-        if quantity <= lower:
-            break
-        upper = min(quantity, bound(tier))
-        total += int(tier.get("unit_amount") or 0) * int(upper - lower)
-        total += int(tier.get("flat_amount") or 0)
-        lower = int(upper) if upper != float("inf") else quantity
-    return total
-
-
 def _features(ids: IdFactory, products: list[Product]) -> list[Feature]:
     by_key: dict[str, Feature] = {}
     for product in products:
@@ -792,13 +799,6 @@ def _line(
             f"{item.quantity} \N{MULTIPLICATION SIGN} {price.product.name} (at {unit}{every})"
         )
     return Line(line_id, item, amount, description, line_period)
-
-
-def format_money(amount: int, currency: str) -> str:
-    """Amounts are in the smallest unit; zero-decimal currencies have no minor unit."""
-    if currency in ZERO_DECIMAL:
-        return f"{amount} {currency.upper()}"
-    return f"{amount / 100:.2f} {currency.upper()}"
 
 
 def _slug(name: str) -> str:

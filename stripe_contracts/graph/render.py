@@ -46,8 +46,20 @@ def _merge(spec: Spec, schema: JSON, target: dict[str, JSON], values: dict[str, 
                 current = skeleton_of(spec, sub)
                 target[key] = current
             _merge(spec, sub, current, value)
+        elif isinstance(value, list) and prop.get("type") == "array":
+            target[key] = [_merge_item(spec, prop.get("items") or {}, item) for item in value]
         else:
             target[key] = value
+
+
+def _merge_item(spec: Spec, items_schema: JSON, value: JSON) -> JSON:
+    """A list element: a sub-hash is filtered to the fields its schema defines, like a field."""
+    sub = _object_schema(spec, items_schema)
+    if not isinstance(value, dict) or "object" in value or sub is None or "properties" not in sub:
+        return value
+    item = skeleton_of(spec, sub)
+    _merge(spec, sub, item, value)
+    return item
 
 
 def _object_schema(spec: Spec, prop: JSON) -> JSON | None:
@@ -153,6 +165,9 @@ def render(model: BillingModel, spec: Spec) -> dict[str, dict[str, JSON]]:
     if m.subscription is None:
         return out
     out[m.subscription.id] = render_subscription(spec, m, items)
+    discount = render_discount(spec, m)
+    if discount is not None:
+        out[discount["id"]] = discount
     if not has_entitlements(spec):
         return out
     for feature_id, ent_id in m.entitlement_ids.items():
@@ -218,6 +233,9 @@ def _render_catalog(spec: Spec, m: BillingModel, out: dict[str, dict[str, JSON]]
             )
     for price in m.prices:
         out[price.id] = render_price(spec, price)
+    for extra in (render_coupon(spec, m), render_tax_rate(spec, m)):
+        if extra is not None:
+            out[extra["id"]] = extra
 
 
 def _subscription_id(m: BillingModel) -> str | None:
@@ -368,11 +386,11 @@ def render_line(spec: Spec, m: BillingModel, line: Line) -> dict[str, JSON]:
         {
             "id": line.id,
             "amount": line.amount,
-            "amount_excluding_tax": line.amount,
+            "amount_excluding_tax": line.amount - _inclusive_tax(m, line),
             "currency": m.currency,
             "description": line.description,
             "discountable": not line.proration,
-            "discount_amounts": [],
+            "discount_amounts": _discount_amounts(m, line.adjustment.discount),
             "discounts": [],
             "invoice_item": line.invoice_item,
             "livemode": False,
@@ -385,12 +403,12 @@ def render_line(spec: Spec, m: BillingModel, line: Line) -> dict[str, JSON]:
             "quantity": line.item.quantity,
             "subscription": _subscription_id(m),
             "subscription_item": line.item.id if m.subscription else None,
-            "tax_amounts": [],
+            "tax_amounts": _tax_amounts(m, line.adjustment.tax, line.adjustment.taxable),
             "tax_rates": [],
             "type": "invoiceitem" if line.invoice_item else "subscription",
             "unit_amount_excluding_tax": None
             if line.item.quantity == 0
-            else f"{line.amount / line.item.quantity:.12g}",
+            else f"{(line.amount - _inclusive_tax(m, line)) / line.item.quantity:.12g}",
         },
     )
 
@@ -430,10 +448,10 @@ def render_invoice(spec: Spec, m: BillingModel, out: dict[str, JSON]) -> dict[st
                 "url": f"/v1/invoices/{inv.id}/lines",
             },
             "subtotal": inv.subtotal,
-            "subtotal_excluding_tax": inv.subtotal,
-            "tax": None,
+            "subtotal_excluding_tax": inv.subtotal - _inclusive(m, inv.tax),
+            "tax": inv.tax if m.plan.tax_rate else None,
             "total": inv.total,
-            "total_excluding_tax": inv.total,
+            "total_excluding_tax": inv.total - inv.tax,
             "amount_due": inv.amount_due,
             "amount_paid": inv.amount_paid,
             "amount_remaining": inv.amount_remaining,
@@ -450,10 +468,13 @@ def render_invoice(spec: Spec, m: BillingModel, out: dict[str, JSON]) -> dict[st
             "payment_intent": m.payment_intent.id if has_pi and m.payment_intent else None,
             "charge": m.charge.id if m.charge else None,
             "default_payment_method": None,
-            "discount": None,
-            "discounts": [],
-            "total_discount_amounts": [],
-            "total_tax_amounts": [],
+            "discount": render_discount(spec, m),
+            "discounts": [m.plan.coupon.discount_id] if m.plan.coupon else [],
+            "default_tax_rates": _tax_rates(spec, m),
+            "total_discount_amounts": _discount_amounts(m, inv.discount),
+            "total_tax_amounts": _tax_amounts(
+                m, inv.tax, sum(li.adjustment.taxable for li in inv.lines)
+            ),
             "account_country": "US",
             "account_name": "Stripe Contracts Test Account",
             "livemode": False,
@@ -664,11 +685,119 @@ def render_subscription(
                 "payment_method_options": None,
             },
             "automatic_tax": {"enabled": False},
+            "discount": render_discount(spec, m),
+            "default_tax_rates": _tax_rates(spec, m),
             "livemode": False,
             "metadata": {},
             **m.overrides.get("subscription", {}),
         },
     )
+
+
+def render_coupon(spec: Spec, m: BillingModel) -> dict[str, JSON] | None:
+    coupon = m.plan.coupon
+    if coupon is None:
+        return None
+    return fill(
+        spec,
+        "coupon",
+        {
+            "id": coupon.id,
+            "created": m.plan.t0 - 30 * 86_400,
+            "duration": coupon.duration,
+            "percent_off": coupon.percent_off,
+            "amount_off": coupon.amount_off,
+            "currency": m.currency if coupon.amount_off else None,
+            "livemode": False,
+            "metadata": {},
+            "name": None,
+            "times_redeemed": 1,
+            "valid": True,
+        },
+    )
+
+
+def render_discount(spec: Spec, m: BillingModel) -> dict[str, JSON] | None:
+    """The subscription's discount (an embedded object; its coupon embedded in it)."""
+    coupon = render_coupon(spec, m)
+    if coupon is None or m.plan.coupon is None:
+        return None
+    return fill(
+        spec,
+        "discount",
+        {
+            "id": m.plan.coupon.discount_id,
+            "coupon": coupon,
+            "customer": m.customer_id,
+            "start": m.plan.t0,
+            "end": None,
+            "subscription": _subscription_id(m),
+            "invoice": None,
+            "invoice_item": None,
+            "promotion_code": None,
+            "checkout_session": None,
+        },
+    )
+
+
+def render_tax_rate(spec: Spec, m: BillingModel) -> dict[str, JSON] | None:
+    rate = m.plan.tax_rate
+    if rate is None:
+        return None
+    return fill(
+        spec,
+        "tax_rate",
+        {
+            "id": rate.id,
+            "active": True,
+            "created": m.plan.t0 - 30 * 86_400,
+            "display_name": rate.display_name,
+            "inclusive": rate.inclusive,
+            "percentage": rate.percentage,
+            "effective_percentage": rate.percentage,
+            "livemode": False,
+            "metadata": {},
+            "country": None,
+            "description": None,
+            "jurisdiction": None,
+            "state": None,
+            "tax_type": None,
+        },
+    )
+
+
+def _tax_rates(spec: Spec, m: BillingModel) -> list[dict[str, JSON]]:
+    rate = render_tax_rate(spec, m)
+    return [rate] if rate else []
+
+
+def _inclusive(m: BillingModel, tax: int) -> int:
+    return tax if m.plan.tax_rate and m.plan.tax_rate.inclusive else 0
+
+
+def _inclusive_tax(m: BillingModel, line: Line) -> int:
+    return _inclusive(m, line.adjustment.tax)
+
+
+def _discount_amounts(m: BillingModel, amount: int) -> list[dict[str, JSON]]:
+    if m.plan.coupon is None:
+        return []
+    return [{"amount": amount, "discount": m.plan.coupon.discount_id}]
+
+
+def _tax_amounts(m: BillingModel, amount: int, taxable: int) -> list[dict[str, JSON]]:
+    rate = m.plan.tax_rate
+    if rate is None:
+        return []
+    return [
+        {
+            "amount": amount,
+            "inclusive": rate.inclusive,
+            "tax_rate": rate.id,
+            "taxability_reason": "standard_rated",
+            "taxable_amount": taxable,
+        }
+    ]
 
 
 def render_entitlement_summary(

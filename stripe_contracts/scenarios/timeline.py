@@ -24,11 +24,11 @@ from stripe_contracts.graph.model import (
     Phase,
     Plan,
     add_catalog_entry,
-    format_money,
     make_plan,
     one_off_lines,
     snapshot,
 )
+from stripe_contracts.graph.money import format_money
 from stripe_contracts.graph.render import render, render_entitlement_summary
 from stripe_contracts.spec import Spec
 
