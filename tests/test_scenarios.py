@@ -82,8 +82,21 @@ def test_3ds_flows() -> None:
     assert sub["request"]["id"] is None  # automatic, not caused by an API call
 
 
+def test_renewal_invoice_is_created_as_a_draft_and_finalized_an_hour_later() -> None:
+    events = events_of("renewal")
+    created = [e for e in events if e["type"] == "invoice.created"][-1]
+    finalized = [e for e in events if e["type"] == "invoice.finalized"][-1]
+    assert created["data"]["object"]["status"] == "draft"
+    assert created["data"]["object"]["number"] is None
+    assert finalized["created"] - created["created"] == 3600
+    assert finalized["data"]["object"]["status_transitions"]["finalized_at"] == finalized["created"]
+
+
 def test_declined_signup_stays_incomplete() -> None:
-    types = types_of("signup-declined")
+    declined = events_of("signup-declined")
+    customer = [e for e in declined if e["type"] == "customer.updated"][-1]
+    assert customer["data"]["previous_attributes"] == {"delinquent": False}
+    types = [e["type"] for e in declined]
     assert "charge.failed" in types and "payment_intent.payment_failed" in types
     assert "invoice.payment_failed" in types
     assert "entitlements.active_entitlement_summary.updated" not in types
@@ -105,8 +118,13 @@ def test_dunning_endings_and_recovery() -> None:
     failing = [e for e in unpaid if e["type"] == "invoice.payment_failed"]
     assert failing[-1]["data"]["object"]["next_payment_attempt"] is None
     assert failing[0]["data"]["object"]["next_payment_attempt"] is not None
-    canceled = types_of("renewal-failed-canceled")
-    assert "customer.subscription.deleted" in canceled
+    canceled = events_of("renewal-failed-canceled")
+    deleted = next(e for e in canceled if e["type"] == "customer.subscription.deleted")
+    sub = deleted["data"]["object"]
+    assert sub["ended_at"] == sub["canceled_at"] == deleted["created"]
+    assert sub["cancellation_details"]["reason"] == "payment_failed"
+    customer = [e for e in canceled if e["type"] == "customer.updated"][-1]["data"]["object"]
+    assert customer["delinquent"] is True  # dunning does not reset it
 
 
 def test_trial_flows() -> None:
@@ -167,7 +185,10 @@ def test_cancel_flows() -> None:
     assert update["data"]["previous_attributes"] == {
         "cancel_at": None,
         "cancel_at_period_end": False,
+        "canceled_at": None,
+        "cancellation_details": {"comment": None, "feedback": None, "reason": None},
     }
+    assert update["data"]["object"]["canceled_at"] == update["created"]  # when it was asked
     deleted = later[-2]
     assert deleted["type"] == "customer.subscription.deleted"
     assert deleted["data"]["object"]["ended_at"] == update["data"]["object"]["cancel_at"]

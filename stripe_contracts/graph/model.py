@@ -46,8 +46,9 @@ COLLECTION_METHODS = ("charge_automatically", "send_invoice")
 DEFAULT_START = 1_706_659_200  # 2024-01-31T00:00:00Z: a month-end anchor on purpose
 #: An incomplete subscription expires when its first invoice is not paid within 23 hours.
 INCOMPLETE_EXPIRY = 23 * HOUR
-#: Days after finalization of each payment attempt on a failing renewal (Smart Retries'
-#: default of up to 4 attempts; https://docs.stripe.com/billing/revenue-recovery/smart-retries)
+#: Days after finalization of each payment attempt on a failing renewal: a fixed custom
+#: schedule of 4 attempts. Stripe's Smart Retries pick the times themselves (recommended
+#: default: up to 8 tries within 2 weeks); https://docs.stripe.com/billing/revenue-recovery/smart-retries
 RETRY_DAYS = (0, 3, 5, 7)
 #: Renewal invoices are finalized about an hour after they are created.
 FINALIZE_DELAY = HOUR
@@ -241,6 +242,7 @@ class Phase:
     canceled_at: int | None = None
     ended_at: int | None = None
     cancel_at_period_end: bool = False
+    cancel_reason: str | None = None
     items: tuple[Item, ...] | None = None  # the items now, when they changed (upgrades)
     billed: tuple[Item, ...] | None = None  # the items the latest invoice billed
     prorations: tuple[Line, ...] = ()
@@ -411,6 +413,7 @@ def phase_for_status(
             "incomplete_expired",
             payment=payment_outcome,
             voided=True,
+            canceled_at=plan.t0 + INCOMPLETE_EXPIRY,
             ended_at=plan.t0 + INCOMPLETE_EXPIRY,
         ),
         "past_due": Phase(
@@ -423,7 +426,12 @@ def phase_for_status(
         "unpaid": Phase(
             "unpaid", cycle=1, payment=dunning, attempts=0 if send_invoice else len(RETRY_DAYS)
         ),
-        "canceled": Phase("canceled", canceled_at=canceled, ended_at=canceled),
+        "canceled": Phase(
+            "canceled",
+            canceled_at=canceled,
+            ended_at=canceled,
+            cancel_reason="cancellation_requested",
+        ),
         "paused": Phase(
             "paused", trial_invoice=True, payment="none", attempts=0, has_payment_method=False
         ),
@@ -493,7 +501,8 @@ def snapshot(plan: Plan, phase: Phase) -> BillingModel:
         customer_id=plan.customer_id,
         customer_created=plan.t0 - 120,
         person=plan.person,
-        delinquent=phase.status in ("past_due", "unpaid") and phase.stage == "subscription",
+        # Stripe: true when the latest invoice's last charge failed; dunning does not reset it.
+        delinquent=phase.payment == "declined" and phase.stage in ("subscription", "invoice"),
         payment_method_id=plan.payment_method_id if has_pm else None,
         card=plan.card if has_pm else None,
         payment_method_created=plan.t0 - 60,
@@ -551,11 +560,12 @@ def _invoice(plan: Plan, phase: Phase, items: list[Item], sub_period: tuple[int,
     total = subtotal - discount + (0 if inclusive else tax)
     created = inv_period[0]
     finalized = created + (FINALIZE_DELAY if renewal else 0)
-    attempts = phase.attempts if total > 0 and phase.payment != "processing" else 0
+    attempts = phase.attempts if total > 0 and phase.payment not in ("processing", "draft") else 0
     # Stripe marks an invoice with nothing to pay as paid as soon as it is finalized.
-    paid = (phase.payment in ("succeeded", "none") or total == 0) and not phase.voided
+    draft = phase.payment == "draft"
+    paid = (phase.payment in ("succeeded", "none") or total == 0) and not (phase.voided or draft)
     last_attempt = finalized + RETRY_DAYS[min(max(attempts, 1), len(RETRY_DAYS)) - 1] * DAY
-    status = "void" if phase.voided else ("paid" if paid else "open")
+    status = "void" if phase.voided else ("paid" if paid else ("draft" if draft else "open"))
     retry_at = None
     if status == "open" and phase.retrying and attempts < len(RETRY_DAYS):
         retry_at = finalized + RETRY_DAYS[attempts] * DAY
@@ -580,7 +590,7 @@ def _invoice(plan: Plan, phase: Phase, items: list[Item], sub_period: tuple[int,
         amount_remaining=0 if paid or phase.voided else total,
         attempt_count=attempts,
         attempted=attempts > 0 or paid,
-        finalized_at=finalized,
+        finalized_at=None if draft else finalized,
         paid_at=(last_attempt + 2 if attempts else finalized) if paid else None,
         voided_at=plan.t0 + INCOMPLETE_EXPIRY if phase.voided else None,
         next_payment_attempt=retry_at,
@@ -591,7 +601,7 @@ def _invoice(plan: Plan, phase: Phase, items: list[Item], sub_period: tuple[int,
 def _payment(
     plan: Plan, phase: Phase, invoice: Invoice
 ) -> tuple[PaymentIntent | None, Charge | None]:
-    if invoice.total == 0:
+    if invoice.total == 0 or invoice.status == "draft":
         return None, None
     ids = plan.ids
     key = "trial" if phase.trial_invoice else f"cycle-{phase.cycle}"

@@ -423,7 +423,7 @@ def render_invoice(spec: Spec, m: BillingModel, out: dict[str, JSON]) -> dict[st
         "invoice",
         {
             "id": inv.id,
-            "number": inv.number,
+            "number": None if inv.status == "draft" else inv.number,
             "status": inv.status,
             "created": inv.created,
             "effective_at": inv.finalized_at,
@@ -636,7 +636,6 @@ def render_subscription(
 ) -> dict[str, JSON]:
     sub = m.subscription
     assert sub is not None and m.invoice is not None
-    canceled = sub.status == "canceled"
     return fill(
         spec,
         "subscription",
@@ -652,9 +651,9 @@ def render_subscription(
             "trial_end": sub.trial[1] if sub.trial else None,
             "trial_settings": {
                 "end_behavior": {
-                    "missing_payment_method": "pause"
-                    if sub.status == "paused"
-                    else "create_invoice"
+                    "missing_payment_method": "create_invoice"
+                    if m.phase.has_payment_method
+                    else "pause"
                 }
             },
             "collection_method": sub.collection_method,
@@ -664,7 +663,7 @@ def render_subscription(
             "cancel_at_period_end": sub.cancel_at_period_end,
             "cancel_at": sub.cancel_at,
             "cancellation_details": {
-                "reason": "cancellation_requested" if canceled else None,
+                "reason": m.phase.cancel_reason,
                 "comment": None,
                 "feedback": None,
             },

@@ -88,6 +88,8 @@ def _invoice(old: Obj | None, new: Obj, objects: dict[str, Obj]) -> list[str]:
         if new["status"] != "draft":
             types.append("invoice.finalized")
     before = old["status"] if old else "draft"
+    if old is not None and before == "draft" and new["status"] != "draft":
+        types.append("invoice.finalized")
     if new["status"] != before:
         types += {
             "paid": ["invoice.paid", "invoice.payment_succeeded"],

@@ -16,6 +16,7 @@ from stripe_contracts.errors import InvalidArgument
 from stripe_contracts.graph.builder import GraphBuilder
 from stripe_contracts.graph.clock import DAY, HOUR, MINUTE
 from stripe_contracts.graph.model import (
+    FINALIZE_DELAY,
     INCOMPLETE_EXPIRY,
     RETRY_DAYS,
     BillingModel,
@@ -251,11 +252,24 @@ class Scenario:
 
     def cancel(self, *, at_period_end: bool = False) -> Scenario:
         phase = self._require_status(("active", "trialing", "past_due", "unpaid"), "cancel")
-        if at_period_end:
-            self._push(self.now, replace(phase, cancel_at_period_end=True))
+        reason = "cancellation_requested"
+        if at_period_end:  # canceled_at records the request; ended_at comes at period end
+            self._push(
+                self.now,
+                replace(
+                    phase, cancel_at_period_end=True, canceled_at=self.now, cancel_reason=reason
+                ),
+            )
         else:
             self._push(
-                self.now, replace(phase, status="canceled", canceled_at=self.now, ended_at=self.now)
+                self.now,
+                replace(
+                    phase,
+                    status="canceled",
+                    canceled_at=self.now,
+                    ended_at=self.now,
+                    cancel_reason=reason,
+                ),
             )
         return self
 
@@ -305,7 +319,13 @@ class Scenario:
             expiry = self.plan.t0 + INCOMPLETE_EXPIRY
             return (
                 expiry,
-                replace(phase, status="incomplete_expired", voided=True, ended_at=expiry),
+                replace(
+                    phase,
+                    status="incomplete_expired",
+                    voided=True,
+                    canceled_at=expiry,
+                    ended_at=expiry,
+                ),
                 (),
             )
         end = sub.period[1]
@@ -315,43 +335,53 @@ class Scenario:
                 return warn, phase, ("customer.subscription.trial_will_end",)
             if not phase.has_payment_method:
                 return end, replace(phase, status="paused"), ()
-            return end, self._bill(phase, cycle=0), ()
+            return end, self._draft(phase, cycle=0), ()
         if phase.status == "paused":
             return None
+        if phase.payment == "draft":  # finalized and charged an hour after it was created
+            return invoice.created + FINALIZE_DELAY, self._charge(phase), ()
         if phase.status in ("past_due",) and invoice.next_payment_attempt:
-            return invoice.next_payment_attempt, self._retry(phase), ()
+            when = invoice.next_payment_attempt
+            return when, self._retry(phase, when), ()
         if phase.status == "unpaid":
             return None
         if phase.cancel_at_period_end:
-            return (
-                end,
-                replace(
-                    phase, status="canceled", ended_at=end, canceled_at=self._cancel_requested_at()
-                ),
-                (),
-            )
+            return end, replace(phase, status="canceled", ended_at=end), ()
         upcoming = end - UPCOMING_DAYS * DAY
         if now < upcoming and self.collection_method == "charge_automatically":
             return upcoming, phase, ("invoice.upcoming",)
-        return end, self._bill(phase, cycle=phase.cycle + (0 if phase.trial_invoice else 1)), ()
+        return end, self._draft(phase, cycle=phase.cycle + 1), ()
 
-    def _bill(self, phase: Phase, *, cycle: int) -> Phase:
-        """A renewal (or the first post-trial invoice), paid by the card as it behaves now."""
-        base = replace(
+    def _draft(self, phase: Phase, *, cycle: int) -> Phase:
+        """The renewal invoice (or the first after a trial) as created: a draft, not yet paid.
+
+        https://docs.stripe.com/billing/subscriptions/overview#subscription-lifecycle
+        """
+        return replace(
             phase,
+            status="active",
             cycle=cycle,
             trial_invoice=False,
             prorations=phase.pending,
             pending=(),
             billed=phase.items,
+            payment="draft",
+            attempts=0,
         )
+
+    def _bill(self, phase: Phase, *, cycle: int) -> Phase:
+        """The next invoice, finalized and paid by the card as it behaves now (a preview)."""
+        return self._charge(self._draft(phase, cycle=cycle))
+
+    def _charge(self, base: Phase) -> Phase:
+        """Finalize a draft and attempt its payment."""
         if self.collection_method == "send_invoice":
             return replace(base, status="active", payment="pending", attempts=0)
         if self.card == "ok":
             return replace(base, status="active", payment="succeeded", attempts=1)
         return replace(base, status="past_due", payment="declined", attempts=1, retrying=True)
 
-    def _retry(self, phase: Phase) -> Phase:
+    def _retry(self, phase: Phase, when: int) -> Phase:
         attempts = phase.attempts + 1
         if self.card == "ok":
             return replace(
@@ -360,23 +390,16 @@ class Scenario:
         if attempts < len(RETRY_DAYS):
             return replace(phase, attempts=attempts)
         if self.dunning_ending == "canceled":
-            ended = self.now
             return replace(
                 phase,
                 status="canceled",
                 attempts=attempts,
                 retrying=False,
-                canceled_at=ended,
-                ended_at=ended,
+                canceled_at=when,
+                ended_at=when,
+                cancel_reason="payment_failed",
             )
         return replace(phase, status="unpaid", attempts=attempts, retrying=False)
-
-    def _cancel_requested_at(self) -> int:
-        for state in reversed(self.states):
-            if not state.model.phase.cancel_at_period_end:
-                break
-            requested = state.time
-        return requested
 
     # -- bookkeeping ---------------------------------------------------------------------
 
@@ -442,6 +465,7 @@ class Scenario:
         preview = render(model, self.spec)[model.invoice.id]
         preview.pop("id")
         preview.update(
+            billing_reason="upcoming",
             status="draft",
             paid=False,
             amount_paid=0,
