@@ -1,0 +1,1 @@
+"""Runnable examples of stripe-contracts with real web frameworks; see README.md."""
