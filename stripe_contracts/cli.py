@@ -151,6 +151,9 @@ def _parser() -> argparse.ArgumentParser:
     from stripe_contracts.cassettes.cli import add_commands as add_cassette_commands
 
     add_cassette_commands(commands)
+    from stripe_contracts.cli_fixture import add_commands as add_cli_fixture_commands
+
+    add_cli_fixture_commands(commands)
     return parser
 
 
