@@ -61,6 +61,41 @@ def add_commands(subparsers: Any) -> None:
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.set_defaults(handler=_check)
 
+    synthesize = actions.add_parser(
+        "synthesize",
+        help="write the cassette a typical integration would record for a scenario",
+        description="Run SCENARIO offline and write, as a vcrpy cassette, the API calls a "
+        "typical integration makes for it (create customer, attach payment method, create "
+        "subscription with expand=latest_invoice.payment_intent, retrieve the invoice, list "
+        "active entitlements, cancel, ...) with responses from the scenario. Writes FILE "
+        "atomically; an existing FILE is replaced only with --force.",
+    )
+    synthesize.add_argument("scenario", metavar="SCENARIO")
+    synthesize.add_argument("--spec", action="append", type=Path, metavar="PATH")
+    synthesize.add_argument("--api-version", default=None)
+    synthesize.add_argument("--seed", type=int, default=0)
+    synthesize.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="cassette path (.yaml, or .json for JSON)",
+    )
+    synthesize.add_argument("--force", action="store_true", help="replace an existing FILE")
+    synthesize.set_defaults(handler=_synthesize)
+
+
+def _synthesize(args: argparse.Namespace) -> int:
+    from stripe_contracts.cassettes.synthesize import synthesize, write_cassette
+    from stripe_contracts.spec import load_spec
+
+    spec = load_spec(args.spec, api_version=args.api_version)
+    cassette = synthesize(args.scenario, spec, seed=args.seed)
+    write_cassette(cassette, args.out, force=args.force)
+    count = len(cassette["interactions"])
+    print(f"wrote {count} interactions to {args.out} (Stripe API {spec.api_version})")
+    return EXIT_OK
+
 
 def _check(args: argparse.Namespace) -> int:
     from stripe_contracts.cassettes.contract import check_interactions, format_text
@@ -113,15 +148,19 @@ def _cassette_files(paths: Sequence[Path]) -> list[Path]:
 
 
 def _load_specs(sources: Sequence[Path] | None, versions: set[str]) -> list[Spec]:
-    """One spec per --spec file; from a directory (or the default sources) the spec of each
-    recorded version it holds, else its newest."""
-    from stripe_contracts.spec import load_spec
+    """One spec per full --spec file, with every excerpt given (e.g. the entitlements one)
+    layered over it; from a directory (or the default sources) the spec of each recorded
+    version it holds, else its newest."""
+    from stripe_contracts.spec import is_excerpt, load_spec
 
     specs: dict[str, Spec] = {}
     defaults: list[Path | None] = [None]
+    excerpts = [s for s in sources or () if s.is_file() and is_excerpt(s)]
     for source in sources or defaults:
+        if source in excerpts:
+            continue
         if source is not None and not source.is_dir():
-            spec = load_spec(source)
+            spec = load_spec([source, *excerpts])
             specs.setdefault(spec.key, spec)
             continue
         loaded = False

@@ -55,6 +55,7 @@ class State:
     idempotency_key: str | None = None
     notices: tuple[str, ...] = ()  # time-based events with no change of state
     previews: dict[str, dict[str, JSON]] = field(default_factory=dict)  # e.g. upcoming invoice
+    action: str | None = None  # the API call behind `request`, e.g. "create_subscription"
 
 
 @dataclass
@@ -91,6 +92,7 @@ class Scenario:
             overrides={},
         )
         self._requests = 0
+        self._action: str | None = None
         self._push(self.plan.t0 - 10 * MINUTE, Phase(stage="catalog"), request=False)
 
     # -- reading -------------------------------------------------------------------------
@@ -110,16 +112,19 @@ class Scenario:
     # -- API calls -----------------------------------------------------------------------
 
     def create_customer(self) -> Scenario:
+        self._action = "create_customer"
         self._push(self.plan.t0 - 2 * MINUTE, Phase(stage="customer"))
         return self
 
     def attach_payment_method(self) -> Scenario:
+        self._action = "attach_payment_method"
         self._require_stage("customer", "attach_payment_method")
         self._push(self.plan.t0 - MINUTE, Phase(stage="payment_method"))
         return self
 
     def create_subscription(self) -> Scenario:
         """Subscribe: the first invoice is finalized, then its payment is attempted at once."""
+        self._action = "create_subscription"
         has_pm = self.phase.stage == "payment_method"
         if self.phase.stage not in ("customer", "payment_method"):
             raise InvalidArgument(
@@ -169,6 +174,7 @@ class Scenario:
 
     def create_invoice_item(self) -> Scenario:
         """One-off billing: the plan's items become pending invoice items (no subscription)."""
+        self._action = "create_invoice_item"
         self._require_stage("payment_method", "create_invoice_item")
         self._push(self.plan.t0, Phase(stage="invoice_item", pending=one_off_lines(self.plan)))
         return self
@@ -179,6 +185,7 @@ class Scenario:
         This is the flow Stripe's CLI triggers for `invoice.paid` / `invoice.payment_failed`:
         invoice item -> invoice -> pay, with no subscription involved.
         """
+        self._action = "create_and_pay_invoice"
         self._require_stage("invoice_item", "create_and_pay_invoice")
         request = self._new_request()
         self._push(
@@ -196,6 +203,7 @@ class Scenario:
 
     def confirm_payment(self) -> Scenario:
         """The customer completes 3-D Secure (or pays with a working card) from the client."""
+        self._action = "confirm_payment"
         if self.phase.status != "incomplete":
             raise InvalidArgument(
                 f"confirm_payment needs an incomplete subscription, not {self.phase.status!r}",
@@ -213,6 +221,7 @@ class Scenario:
 
         https://docs.stripe.com/billing/subscriptions/prorations
         """
+        self._action = "update_items"
         phase = self._require_status(("active", "trialing", "past_due"), "update_items")
         current = list(phase.items or self.plan.items)
         if len(items) != len(current):
@@ -253,6 +262,7 @@ class Scenario:
     def cancel(self, *, at_period_end: bool = False) -> Scenario:
         phase = self._require_status(("active", "trialing", "past_due", "unpaid"), "cancel")
         reason = "cancellation_requested"
+        self._action = "cancel_at_period_end" if at_period_end else "cancel"
         if at_period_end:  # canceled_at records the request; ended_at comes at period end
             self._push(
                 self.now,
@@ -454,8 +464,9 @@ class Scenario:
         previews = {}
         if "invoice.upcoming" in notices:
             previews["invoice.upcoming"] = self._upcoming_invoice(phase)
+        action = self._action if request else None
         self.states.append(
-            State(when, model, objects, summary, request or None, key, notices, previews)
+            State(when, model, objects, summary, request or None, key, notices, previews, action)
         )
 
     def _upcoming_invoice(self, phase: Phase) -> dict[str, JSON]:

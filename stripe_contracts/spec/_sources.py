@@ -126,6 +126,11 @@ def _spec_files(directory: Path) -> list[Document]:
     return found
 
 
+def is_excerpt(path: str | os.PathLike[str]) -> bool:
+    """Is the OpenAPI document at `path` an excerpt, meant to be layered over a full spec?"""
+    return read_document(Path(path)).schema_count < EXCERPT_MAX_SCHEMAS
+
+
 def _version_matches(actual: str, wanted: str) -> bool:
     """'2026-09-30.endive' matches '2026-09-30' and '2026-09-30.endive'."""
     return actual == wanted or actual.split(".")[0] == wanted.split(".")[0]

@@ -1,0 +1,245 @@
+"""Synthesize a cassette from a scenario: the API calls a typical integration makes, with
+the responses taken from the scenario's states, in vcrpy's format.
+
+So client code that has never talked to Stripe can run against `stripe_cassette` replay. The
+calls are the ones listed in `CALLS` for each scenario action; after the flow the integration
+retrieves its latest invoice and lists the customer's active entitlements (when the spec
+describes entitlements). Every synthesized interaction passes `cassette check`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from stripe_contracts.cassettes.files import write_atomic
+from stripe_contracts.cassettes.form import encode_form
+from stripe_contracts.errors import StripeContractsError
+from stripe_contracts.graph.expand import expand_paths
+from stripe_contracts.scenarios import run_flow
+from stripe_contracts.scenarios.timeline import Scenario, State
+from stripe_contracts.spec import Spec
+
+JSON = Any
+API = "https://api.stripe.com"
+EXPAND_ON_CREATE = "latest_invoice.payment_intent"
+Call = tuple[str, str, dict[str, JSON], dict[str, JSON]]  # method, path (+query), params, body
+
+
+def synthesize(flow: str, spec: Spec, *, seed: int = 0, **options: JSON) -> dict[str, JSON]:
+    """The cassette (vcrpy's dict: `{"interactions": [...], "version": 1}`) for a flow."""
+    return cassette_for(run_flow(flow, spec, seed=seed, **options))
+
+
+def cassette_for(scenario: Scenario) -> dict[str, JSON]:
+    spec = scenario.spec
+    calls: list[tuple[Call, JSON, State]] = []
+    seen: set[str] = set()
+    finals = _final_state_per_request(scenario.states)
+    for state in finals:
+        if state.request in seen or state.action is None:
+            continue
+        seen.add(state.request or "")
+        make = CALLS.get(state.action)
+        if make is None:
+            raise StripeContractsError(
+                f"no API call is known for the scenario step {state.action!r}",
+                hint="add one to stripe_contracts.cassettes.synthesize.CALLS",
+            )
+        for call, response in make(scenario, state):
+            calls.append((call, response, state))
+    last = scenario.current
+    for call, response in _follow_ups(scenario, last):
+        calls.append((call, response, last))
+    return {
+        "interactions": [
+            _interaction(call, response, state, spec) for call, response, state in calls
+        ],
+        "version": 1,
+    }
+
+
+def write_cassette(cassette: dict[str, JSON], path: Path, *, force: bool = False) -> None:
+    """Write atomically; an existing cassette is replaced only with `force`."""
+    text = (
+        json.dumps(cassette, indent=2, sort_keys=True) + "\n"
+        if path.suffix == ".json"
+        else yaml.safe_dump(cassette, sort_keys=True, allow_unicode=True)
+    )
+    try:
+        write_atomic(path, text, replace=force)
+    except FileExistsError:
+        raise StripeContractsError(
+            f"{path} exists; refusing to overwrite a cassette",
+            hint="choose another --out, or pass --force",
+        ) from None
+
+
+def _final_state_per_request(states: list[State]) -> list[State]:
+    """For each API request, the last state it produced (what its response returns)."""
+    last: dict[str, State] = {}
+    for state in states:
+        if state.request:
+            last[state.request] = state
+    return [s for s in states if s.request and last[s.request] is s]
+
+
+def _customer(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
+    customer = state.objects[scenario.plan.customer_id]
+    params = {"email": customer["email"], "name": customer["name"]}
+    return [(("POST", "/v1/customers", {}, params), customer)]
+
+
+def _attach(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
+    pm_id, cus = scenario.plan.payment_method_id, scenario.plan.customer_id
+    return [
+        (
+            ("POST", f"/v1/payment_methods/{pm_id}/attach", {}, {"customer": cus}),
+            state.objects[pm_id],
+        ),
+        (
+            (
+                "POST",
+                f"/v1/customers/{cus}",
+                {},
+                {"invoice_settings": {"default_payment_method": pm_id}},
+            ),
+            state.objects[cus],
+        ),
+    ]
+
+
+def _subscribe(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
+    plan = scenario.plan
+    body: dict[str, JSON] = {
+        "customer": plan.customer_id,
+        "items": [{"price": i.price.id, "quantity": i.quantity} for i in plan.items],
+        "expand": [EXPAND_ON_CREATE],
+    }
+    if plan.trial:
+        body["trial_period_days"] = (plan.trial[1] - plan.trial[0]) // 86_400
+    if plan.collection_method == "send_invoice":
+        body.update(collection_method="send_invoice", days_until_due=30)
+    else:
+        body["payment_behavior"] = "default_incomplete" if not plan.trial else "allow_incomplete"
+    sub = state.objects[plan.subscription_id]
+    response = expand_paths(sub, [EXPAND_ON_CREATE], state.objects, scenario.spec)
+    return [(("POST", "/v1/subscriptions", {}, body), response)]
+
+
+def _retrieve_subscription(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
+    sub_id = scenario.plan.subscription_id
+    response = expand_paths(state.objects[sub_id], [EXPAND_ON_CREATE], state.objects, scenario.spec)
+    return [(("GET", f"/v1/subscriptions/{sub_id}", {"expand": [EXPAND_ON_CREATE]}, {}), response)]
+
+
+def _update_items(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
+    sub = state.model.subscription
+    assert sub is not None
+    body = {
+        "items": [{"id": i.id, "price": i.price.id, "quantity": i.quantity} for i in sub.items],
+        "proration_behavior": "create_prorations",
+    }
+    return [(("POST", f"/v1/subscriptions/{sub.id}", {}, body), state.objects[sub.id])]
+
+
+def _cancel(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
+    sub_id = scenario.plan.subscription_id
+    return [(("DELETE", f"/v1/subscriptions/{sub_id}", {}, {}), state.objects[sub_id])]
+
+
+def _cancel_at_period_end(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
+    sub_id = scenario.plan.subscription_id
+    return [
+        (
+            ("POST", f"/v1/subscriptions/{sub_id}", {}, {"cancel_at_period_end": True}),
+            state.objects[sub_id],
+        )
+    ]
+
+
+def _invoice_item(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
+    plan = scenario.plan
+    calls: list[tuple[Call, JSON]] = []
+    for line in state.model.phase.pending:
+        assert line.invoice_item
+        body = {
+            "customer": plan.customer_id,
+            "price": line.item.price.id,
+            "quantity": line.item.quantity,
+        }
+        calls.append((("POST", "/v1/invoiceitems", {}, body), state.objects[line.invoice_item]))
+    return calls
+
+
+def _invoice_and_pay(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
+    invoice = state.model.invoice
+    assert invoice is not None
+    body = {
+        "customer": scenario.plan.customer_id,
+        "auto_advance": False,
+        "pending_invoice_items_behavior": "include",
+    }
+    return [
+        (("POST", "/v1/invoices", {}, body), state.objects[invoice.id]),
+        (("POST", f"/v1/invoices/{invoice.id}/pay", {}, {}), state.objects[invoice.id]),
+    ]
+
+
+#: Scenario action -> the calls a typical integration makes for it.
+CALLS: dict[str, Callable[[Scenario, State], list[tuple[Call, JSON]]]] = {
+    "create_customer": _customer,
+    "attach_payment_method": _attach,
+    "create_subscription": _subscribe,
+    "confirm_payment": _retrieve_subscription,  # the client confirmed; the server looks again
+    "update_items": _update_items,
+    "cancel": _cancel,
+    "cancel_at_period_end": _cancel_at_period_end,
+    "create_invoice_item": _invoice_item,
+    "create_and_pay_invoice": _invoice_and_pay,
+}
+
+
+def _follow_ups(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
+    calls: list[tuple[Call, JSON]] = []
+    invoice = state.model.invoice
+    if invoice is not None:
+        calls.append((("GET", f"/v1/invoices/{invoice.id}", {}, {}), state.objects[invoice.id]))
+    if state.summary is not None and "/v1/entitlements/active_entitlements" in scenario.spec.paths:
+        customer = scenario.plan.customer_id
+        listing = dict(state.summary["entitlements"])
+        listing["url"] = "/v1/entitlements/active_entitlements"
+        calls.append(
+            (("GET", "/v1/entitlements/active_entitlements", {"customer": customer}, {}), listing)
+        )
+    return calls
+
+
+def _interaction(call: Call, response: JSON, state: State, spec: Spec) -> dict[str, JSON]:
+    method, path, query, body = call
+    uri = API + path + (f"?{encode_form(query)}" if query else "")
+    request_id = state.request or "req_synthesized"
+    return {
+        "request": {
+            "method": method,
+            "uri": uri,
+            "body": encode_form(body) if body else None,
+            "headers": {
+                "Content-Type": ["application/x-www-form-urlencoded"],
+                "Stripe-Version": [spec.api_version],
+            },
+        },
+        "response": {
+            "status": {"code": 200, "message": "OK"},
+            "headers": {
+                "Content-Type": ["application/json"],
+                "Request-Id": [request_id],
+                "Stripe-Version": [spec.api_version],
+            },
+            "body": {"string": json.dumps(response, indent=2, sort_keys=True)},
+        },
+    }
