@@ -19,6 +19,10 @@ JSON = Any
 #: and the handler must list the rest (GET /v1/entitlements/active_entitlements).
 SUMMARY_PAGE = 10
 _REF_PREFIX = "#/components/schemas/"
+#: What `_merge` needs of each object schema, resolved once: (spec.key, id(schema)) ->
+#: (schema, {property: the object schema it holds, or None}). Holding the schema keeps its id
+#: from being reused while the entry lives.
+_held_schemas: dict[tuple[str, int], tuple[JSON, dict[str, JSON | None]]] = {}
 
 
 def fill(spec: Spec, object_type: str, values: dict[str, JSON]) -> dict[str, JSON]:
@@ -31,6 +35,12 @@ def fill(spec: Spec, object_type: str, values: dict[str, JSON]) -> dict[str, JSO
 
 def _merge(spec: Spec, schema: JSON, target: dict[str, JSON], values: dict[str, JSON]) -> None:
     props = schema.get("properties") or {}
+    cache_key = (spec.key, id(schema))
+    cached = _held_schemas.get(cache_key)
+    if cached is None:
+        held = {name: _object_schema(spec, prop) for name, prop in props.items()}
+        cached = _held_schemas[cache_key] = (schema, held)
+    held = cached[1]
     for key, value in values.items():
         prop = props.get(key)
         if prop is None:
@@ -40,7 +50,7 @@ def _merge(spec: Spec, schema: JSON, target: dict[str, JSON], values: dict[str, 
         if value is None and not prop.get("nullable"):
             continue  # "absent" where this version cannot say null: keep the skeleton's value
         current = target.get(key)
-        sub = _object_schema(spec, prop)
+        sub = held[key]
         if isinstance(value, dict) and sub is not None and value.get("object", "list") == "list":
             if not isinstance(current, dict):
                 current = skeleton_of(spec, sub)
