@@ -128,7 +128,9 @@ def mutation_cases() -> Iterator[Any]:
                 )
 
 
-@pytest.mark.parametrize(("version", "object_type", "pointer", "rule", "apply"), mutation_cases())
+@pytest.mark.parametrize(
+    ("version", "object_type", "pointer", "rule", "apply"), list(mutation_cases())
+)
 def test_each_mutation_is_rejected_at_its_pointer_by_both_engines(
     version: str, object_type: str, pointer: str, rule: str, apply: Callable[[dict[str, Any]], None]
 ) -> None:
