@@ -28,25 +28,28 @@ INSTALL = "run `npm ci --prefix tests/node` (Node >= 20) from the repository roo
 Verify = Callable[..., tuple[int, dict[str, Any]]]
 
 
-@pytest.fixture(scope="module")
-def verify() -> Verify:
-    node = shutil.which("node")
+def _missing(node: str | None, pinned: str) -> str | None:
+    """Why the Node checker cannot run, or None."""
     if node is None:
-        pytest.fail(f"`node` is not on PATH: install Node >= 20, then {INSTALL}", pytrace=False)
-    pinned = json.loads((NODE_DIR / "package.json").read_text())["dependencies"]["stripe"]
+        return f"`node` is not on PATH: install Node >= 20, then {INSTALL}"
     installed = NODE_DIR / "node_modules" / "stripe" / "package.json"
     if not installed.is_file():
-        pytest.fail(
-            f"the stripe npm package is not installed in tests/node: {INSTALL}", pytrace=False
-        )
+        return f"the stripe npm package is not installed in tests/node: {INSTALL}"
     if json.loads(installed.read_text())["version"] != pinned:
-        pytest.fail(
-            f"tests/node/node_modules holds another stripe version than the pinned {pinned}: "
-            + INSTALL,
-            pytrace=False,
-        )
+        return f"tests/node/node_modules holds another stripe than the pinned {pinned}: {INSTALL}"
+    return None
+
+
+@pytest.fixture(scope="module")
+def verify() -> Verify:
+    """Run verify_bundle.mjs; a missing Node or npm install fails the test (never skips)."""
+    node = shutil.which("node")
+    pinned = json.loads((NODE_DIR / "package.json").read_text())["dependencies"]["stripe"]
+    problem = _missing(node, pinned)
 
     def run(bundle: Path, secret: str = SECRET) -> tuple[int, dict[str, Any]]:
+        if problem is not None or node is None:
+            pytest.fail(problem, pytrace=False)
         done = subprocess.run(
             [node, str(SCRIPT), str(bundle), secret],
             capture_output=True,
