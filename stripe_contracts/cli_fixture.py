@@ -30,18 +30,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from stripe_contracts._files import write_atomic
 from stripe_contracts.errors import InvalidArgument, StripeContractsError
 from stripe_contracts.graph.clock import DAY
 from stripe_contracts.graph.model import RETRY_DAYS, Item
-from stripe_contracts.scenarios.catalog import _STANDARD_ITEMS, FLOWS
+from stripe_contracts.scenarios.catalog import FLOWS, STANDARD_ITEMS
 from stripe_contracts.scenarios.timeline import Scenario
 from stripe_contracts.spec import Spec
 
@@ -143,7 +142,7 @@ def _record_flow(name: str, spec: Spec, *, seed: int, **options: JSON) -> _Recor
     flow = FLOWS.get(name)
     if flow is None:
         raise InvalidArgument.choice("scenario", name, tuple(FLOWS))
-    arguments = {"items": _STANDARD_ITEMS, **flow.defaults, **options}
+    arguments = {"items": STANDARD_ITEMS, **flow.defaults, **options}
     scenario = _Recording(spec, seed=seed, name=name, **arguments)
     flow.run(scenario)
     recorded = {i for call in scenario.calls for i in range(call.before, call.after)}
@@ -528,7 +527,7 @@ def _export(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec, api_version=args.api_version)
     options = _options(args.currency, args.trial_days)
     result = _translate(args.scenario, spec, seed=args.seed, features=args.entitlements, **options)
-    write_atomically(out, dump_fixture(result.fixture))
+    write_atomic(out, dump_fixture(result.fixture))
     print(
         f"wrote {len(result.steps)} requests to {out} (Stripe API {spec.api_version}); run: "
         f"stripe fixtures {out} --api-version {spec.api_version}"
@@ -541,16 +540,3 @@ def _export(args: argparse.Namespace) -> int:
 def dump_fixture(fixture: dict[str, JSON]) -> bytes:
     """Two-space indented JSON in the order the steps run (keys unsorted, as Stripe's own)."""
     return (json.dumps(fixture, indent=2, ensure_ascii=False) + "\n").encode()
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write through a temporary sibling and `os.replace`, so FILE is never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

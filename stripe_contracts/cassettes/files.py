@@ -8,11 +8,9 @@ crash or a failing test never leaves half a file behind.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -20,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from stripe_contracts._files import write_atomic
 from stripe_contracts.errors import StripeContractsError
 
 __all__ = [
@@ -189,38 +188,3 @@ def _body(path: str | os.PathLike[str], where: str, value: Any) -> str | bytes |
     if value is None or isinstance(value, str | bytes):
         return value
     raise CassetteError.malformed(path, where, f"a body must be text, got {type(value).__name__}")
-
-
-def write_atomic(path: str | os.PathLike[str], text: str, *, replace: bool) -> None:
-    """Write `text` to `path` through a temporary file in the same directory.
-
-    Readers see the old file or the whole new one, never a part. With `replace=False` an
-    existing non-empty file is left alone and `FileExistsError` is raised - atomically, so two
-    processes recording the same cassette cannot both win.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, 0o644)  # mkstemp's 0600 would surprise whoever commits the file
-        if replace:
-            os.replace(temp, target)
-            return
-        with contextlib.suppress(FileNotFoundError):
-            if target.stat().st_size == 0:  # vcrpy treats an empty file as no cassette
-                target.unlink()
-        try:
-            os.link(temp, target)  # fails if the target exists: never clobbers
-        except FileExistsError:
-            raise
-        except OSError:  # a file system without hard links: check, then rename
-            if target.exists():
-                raise FileExistsError(str(target)) from None
-            os.replace(temp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)

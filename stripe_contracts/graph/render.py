@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from stripe_contracts.graph.model import BillingModel, Charge, Invoice, Item, Line, Price
+from stripe_contracts.graph.people import Card
 from stripe_contracts.spec import Spec
 from stripe_contracts.spec.skeleton import skeleton, skeleton_of
 
@@ -133,19 +134,7 @@ def render(model: BillingModel, spec: Spec) -> dict[str, dict[str, JSON]]:
                     "address": m.person.address,
                 },
                 "card": {
-                    "brand": card.brand,
-                    "last4": card.last4,
-                    "exp_month": card.exp_month,
-                    "exp_year": card.exp_year,
-                    "fingerprint": card.fingerprint,
-                    "funding": card.funding,
-                    "country": card.country,
-                    "wallet": None,
-                    "checks": {
-                        "address_line1_check": "pass",
-                        "address_postal_code_check": "pass",
-                        "cvc_check": "pass",
-                    },
+                    **_card_details(card),
                     "networks": {"available": [card.brand], "preferred": None},
                     "three_d_secure_usage": {"supported": True},
                 },
@@ -246,6 +235,25 @@ def _render_catalog(spec: Spec, m: BillingModel, out: dict[str, dict[str, JSON]]
     for extra in (render_coupon(spec, m), render_tax_rate(spec, m)):
         if extra is not None:
             out[extra["id"]] = extra
+
+
+def _card_details(card: Card) -> dict[str, JSON]:
+    """What a payment method and a charge both say about the card."""
+    return {
+        "brand": card.brand,
+        "last4": card.last4,
+        "exp_month": card.exp_month,
+        "exp_year": card.exp_year,
+        "fingerprint": card.fingerprint,
+        "funding": card.funding,
+        "country": card.country,
+        "wallet": None,
+        "checks": {
+            "address_line1_check": "pass",
+            "address_postal_code_check": "pass",
+            "cvc_check": "pass",
+        },
+    }
 
 
 def _subscription_id(m: BillingModel) -> str | None:
@@ -546,23 +554,7 @@ def render_charge(spec: Spec, m: BillingModel, charge: Charge) -> dict[str, JSON
             },
             "payment_method_details": {
                 "type": "card",
-                "card": {
-                    "brand": card.brand,
-                    "last4": card.last4,
-                    "exp_month": card.exp_month,
-                    "exp_year": card.exp_year,
-                    "fingerprint": card.fingerprint,
-                    "funding": card.funding,
-                    "country": card.country,
-                    "network": card.brand,
-                    "wallet": None,
-                    "three_d_secure": None,
-                    "checks": {
-                        "address_line1_check": "pass",
-                        "address_postal_code_check": "pass",
-                        "cvc_check": "pass",
-                    },
-                },
+                "card": {**_card_details(card), "network": card.brand, "three_d_secure": None},
             },
             "receipt_email": m.person.email,
             "balance_transaction": None,

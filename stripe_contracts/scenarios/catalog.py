@@ -161,7 +161,7 @@ class Flow:
         return (self.run.__doc__ or "").strip().splitlines()[0]
 
 
-_STANDARD_ITEMS = [
+STANDARD_ITEMS = [
     {
         "price": {"unit_amount": 2000},
         "product": {"name": "Standard", "features": ["basic_features"]},
@@ -201,7 +201,7 @@ def run_flow(name: str, spec: Spec, *, seed: int = 0, **options: JSON) -> Scenar
     flow = FLOWS.get(name)
     if flow is None:
         raise InvalidArgument.choice("scenario", name, tuple(FLOWS))
-    arguments = {"items": _STANDARD_ITEMS, **flow.defaults, **options}
+    arguments = {"items": STANDARD_ITEMS, **flow.defaults, **options}
     scenario = Scenario(spec, seed=seed, name=name, **arguments)
     flow.run(scenario)
     return scenario

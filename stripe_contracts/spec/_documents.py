@@ -12,11 +12,11 @@ import json
 import marshal
 import os
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stripe_contracts._files import write_atomic
 from stripe_contracts.errors import SpecError
 
 _CACHE_FORMAT = 1
@@ -215,16 +215,3 @@ def _write_cache(doc: Document) -> None:
     target = _cache_file(doc.sha256)
     with contextlib.suppress(OSError):  # a cache we cannot write is only slower, never wrong
         write_atomic(target, marshal.dumps(payload))
-
-
-def write_atomic(target: Path, data: bytes) -> None:
-    """Write `data` to `target` through a temporary file in the same directory."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

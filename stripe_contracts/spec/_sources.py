@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from stripe_contracts._files import write_atomic
 from stripe_contracts.errors import SpecError
 from stripe_contracts.spec._documents import (
     Document,
     cache_dir,
     document_from_dict,
     read_document,
-    write_atomic,
 )
 from stripe_contracts.spec._model import Spec
 
