@@ -9,8 +9,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from stripe_contracts._cli_options import add_spec_options, spec_from_args
 from stripe_contracts.errors import StripeContractsError, UnknownObjectType
-from stripe_contracts.spec import Spec, load_spec
+from stripe_contracts.spec import Spec
 from stripe_contracts.validation import validate
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
@@ -42,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
         "prints violations. Exit 0 when all are valid, 1 on any violation, 2 on unreadable "
         "input or spec.",
     )
-    _add_spec_options(check)
+    add_spec_options(check)
     check.add_argument(
         "--no-strict",
         dest="strict",
@@ -67,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SCENARIO",
         help="'subscription' (one state, --status) or a flow: " + ", ".join(_flow_names()),
     )
-    _add_spec_options(generate)
+    add_spec_options(generate)
     generate.add_argument("--status", default="active", help="subscription status")
     generate.add_argument("--seed", type=int, default=0)
     generate.add_argument("--currency", default=None)
@@ -155,22 +156,6 @@ def _parser() -> argparse.ArgumentParser:
 
     add_cli_fixture_commands(commands)
     return parser
-
-
-def _add_spec_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--spec",
-        action="append",
-        type=Path,
-        metavar="PATH",
-        help="OpenAPI spec file or directory; repeat to layer documents (default: "
-        "$STRIPE_CONTRACTS_SPEC, then ./schemas/)",
-    )
-    parser.add_argument("--api-version", help="Stripe API version to pick from a directory")
-
-
-def spec_from_args(args: argparse.Namespace) -> Spec:
-    return load_spec(args.spec, api_version=args.api_version)
 
 
 def _validate(args: argparse.Namespace) -> int:

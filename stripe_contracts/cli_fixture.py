@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from stripe_contracts._cli_options import add_spec_options, spec_from_args
 from stripe_contracts._files import write_atomic
 from stripe_contracts.errors import InvalidArgument, StripeContractsError
 from stripe_contracts.graph.clock import DAY
@@ -483,15 +484,7 @@ def add_commands(subparsers: Any) -> None:
         "always give the same file. FILE must not exist unless --force.",
     )
     command.add_argument("scenario", metavar="SCENARIO", help="a flow: " + ", ".join(FLOWS))
-    command.add_argument(
-        "--spec",
-        action="append",
-        type=Path,
-        metavar="PATH",
-        help="OpenAPI spec file or directory; repeat to layer documents (default: "
-        "$STRIPE_CONTRACTS_SPEC, then ./schemas/)",
-    )
-    command.add_argument("--api-version", help="Stripe API version to pick from a directory")
+    add_spec_options(command)
     command.add_argument("--seed", type=int, default=0)
     command.add_argument("--currency", default=None)
     command.add_argument("--trial-days", type=int, default=None)
@@ -507,7 +500,6 @@ def add_commands(subparsers: Any) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from stripe_contracts.spec import load_spec
 
     out: Path = args.out
     if args.scenario not in FLOWS:
@@ -524,7 +516,7 @@ def _export(args: argparse.Namespace) -> int:
             f"--out {out} exists; refusing to overwrite it",
             hint="choose a new file name, or pass --force to replace it",
         )
-    spec = load_spec(args.spec, api_version=args.api_version)
+    spec = spec_from_args(args)
     options = _options(args.currency, args.trial_days)
     result = _translate(args.scenario, spec, seed=args.seed, features=args.entitlements, **options)
     write_atomic(out, dump_fixture(result.fixture))

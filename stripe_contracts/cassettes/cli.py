@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from stripe_contracts._cli_options import add_spec_options, spec_from_args
 from stripe_contracts.errors import SpecError, StripeContractsError
 
 if TYPE_CHECKING:
@@ -71,8 +72,7 @@ def add_commands(subparsers: Any) -> None:
         "atomically; an existing FILE is replaced only with --force.",
     )
     synthesize.add_argument("scenario", metavar="SCENARIO")
-    synthesize.add_argument("--spec", action="append", type=Path, metavar="PATH")
-    synthesize.add_argument("--api-version", default=None)
+    add_spec_options(synthesize)
     synthesize.add_argument("--seed", type=int, default=0)
     synthesize.add_argument(
         "--out",
@@ -87,9 +87,8 @@ def add_commands(subparsers: Any) -> None:
 
 def _synthesize(args: argparse.Namespace) -> int:
     from stripe_contracts.cassettes.synthesize import synthesize, write_cassette
-    from stripe_contracts.spec import load_spec
 
-    spec = load_spec(args.spec, api_version=args.api_version)
+    spec = spec_from_args(args)
     cassette = synthesize(args.scenario, spec, seed=args.seed)
     write_cassette(cassette, args.out, force=args.force)
     count = len(cassette["interactions"])

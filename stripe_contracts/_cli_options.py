@@ -1,0 +1,24 @@
+"""Options every spec-reading command shares, so they read the same on every command."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from stripe_contracts.spec import Spec, load_spec
+
+
+def add_spec_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--spec",
+        action="append",
+        type=Path,
+        metavar="PATH",
+        help="OpenAPI spec file or directory; repeat to layer documents (default: "
+        "$STRIPE_CONTRACTS_SPEC, then ./schemas/)",
+    )
+    parser.add_argument("--api-version", help="Stripe API version to pick from a directory")
+
+
+def spec_from_args(args: argparse.Namespace) -> Spec:
+    return load_spec(args.spec, api_version=args.api_version)
