@@ -183,3 +183,14 @@ def test_bad_spec_files_raise_one_clear_error(
 def test_unknown_object_type_suggests_a_close_one() -> None:
     with pytest.raises(UnknownObjectType, match="did you mean 'subscription'"):
         load_spec(SPEC_2023).schema_name_for("subscriptions")
+
+
+def test_a_damaged_cache_entry_falls_back_to_the_document(tmp_path: Path) -> None:
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(tiny_spec()))
+    load_spec(path)
+    for blob in (_documents.cache_dir() / "parsed").glob("*.blobs.marshal"):
+        blob.write_bytes(b"not marshal")
+    _documents._in_process.clear()
+    spec = load_spec(path)  # the index is fine; the schemas are read when first used
+    assert spec.schema("widget")["x-resourceId"] == "widget"

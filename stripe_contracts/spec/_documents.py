@@ -12,6 +12,7 @@ import json
 import marshal
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 from stripe_contracts._files import write_atomic
 from stripe_contracts.errors import SpecError
 
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 _MARSHAL_KEY = f"py{sys.version_info[0]}{sys.version_info[1]}-m{marshal.version}-f{_CACHE_FORMAT}"
 
 JSON = Any
@@ -34,6 +35,9 @@ def cache_dir() -> Path:
     return Path(base) / "stripe-contracts"
 
 
+Blobs = dict[str, Any]  # {"schemas": {name: marshal bytes}, "paths": marshal bytes}
+
+
 @dataclass
 class Document:
     """One OpenAPI document: its identity, index data, and lazily decoded schemas."""
@@ -45,26 +49,29 @@ class Document:
     resource_ids: dict[str, str]  # x-resourceId -> schema name
     object_names: dict[str, list[str]]  # value of `object` -> schema names defining it
     deleted_schemas: list[str]  # schemas with `deleted: true`
-    _schema_blobs: dict[str, bytes] = field(repr=False)
-    _paths_blob: bytes = field(repr=False)
+    schema_names: list[str]
+    # The encoded schemas and paths, read on first use: a warm load reads only the index.
+    _load_blobs: Callable[[], Blobs] = field(repr=False)
+    _blobs: Blobs | None = field(default=None, repr=False)
     _schemas: dict[str, JSON] = field(default_factory=dict, repr=False)
     _paths: JSON | None = field(default=None, repr=False)
 
-    @property
-    def schema_names(self) -> list[str]:
-        return list(self._schema_blobs)
+    def _blob_data(self) -> Blobs:
+        if self._blobs is None:
+            self._blobs = self._load_blobs()
+        return self._blobs
 
     def schema(self, name: str) -> JSON:
         found = self._schemas.get(name)
         if found is None:
-            found = marshal.loads(self._schema_blobs[name])
+            found = marshal.loads(self._blob_data()["schemas"][name])
             self._schemas[name] = found
         return found
 
     @property
     def paths(self) -> JSON:
         if self._paths is None:
-            self._paths = marshal.loads(self._paths_blob)
+            self._paths = marshal.loads(self._blob_data()["paths"])
         return self._paths
 
 
@@ -83,11 +90,11 @@ def read_document(path: Path, *, use_cache: bool = True) -> Document:
     # The sha256 of an unchanged file (same path, mtime and size) is remembered, as git's
     # index does, so a warm load reads only the cache entry.
     digest = _known_digest(key) if use_cache else None
-    cached = _read_cache(digest) if digest else None
+    cached = _read_cache(digest, path) if digest else None
     if cached is None:
         raw = path.read_bytes()
         digest = hashlib.sha256(raw).hexdigest()
-        cached = _read_cache(digest) if use_cache else None
+        cached = _read_cache(digest, path) if use_cache else None
         if cached is None:
             cached = _index(_parse(path, raw), str(path), digest)
             if use_cache:
@@ -146,6 +153,10 @@ def _index(data: JSON, source: str, digest: str) -> Document:
     resource_ids: dict[str, str] = {}
     object_names: dict[str, list[str]] = {}
     deleted: list[str] = []
+    blobs: Blobs = {
+        "schemas": {name: marshal.dumps(s) for name, s in schemas.items()},
+        "paths": marshal.dumps(data.get("paths") or {}),
+    }
     for name, schema in schemas.items():
         if not isinstance(schema, dict):
             continue
@@ -166,20 +177,31 @@ def _index(data: JSON, source: str, digest: str) -> Document:
         resource_ids=resource_ids,
         object_names=object_names,
         deleted_schemas=deleted,
-        _schema_blobs={name: marshal.dumps(s) for name, s in schemas.items()},
-        _paths_blob=marshal.dumps(data.get("paths") or {}),
+        schema_names=list(schemas),
+        _load_blobs=lambda: blobs,
+        _blobs=blobs,
     )
 
 
-def _cache_file(digest: str) -> Path:
-    return cache_dir() / "parsed" / f"{digest}.{_MARSHAL_KEY}.marshal"
+def _cache_file(digest: str, part: str) -> Path:
+    return cache_dir() / "parsed" / f"{digest}.{_MARSHAL_KEY}.{part}.marshal"
 
 
-def _read_cache(digest: str) -> Document | None:
+def _read_cache(digest: str, source: Path) -> Document | None:
+    """The cached index of a document; its schemas are read from disk when first used."""
     try:
-        return Document(**marshal.loads(_cache_file(digest).read_bytes()))
+        index = marshal.loads(_cache_file(digest, "index").read_bytes())
+        return Document(**index, _load_blobs=lambda: _read_blobs(digest, source))
     except (OSError, EOFError, ValueError, TypeError):
         return None
+
+
+def _read_blobs(digest: str, source: Path) -> Blobs:
+    try:
+        blobs: Blobs = marshal.loads(_cache_file(digest, "blobs").read_bytes())
+        return blobs
+    except (OSError, EOFError, ValueError, TypeError):  # damaged cache: parse the source again
+        return _index(_parse(source, source.read_bytes()), str(source), digest)._blob_data()
 
 
 def _stat_file(key: tuple[str, int, int]) -> Path:
@@ -201,7 +223,7 @@ def _remember_digest(key: tuple[str, int, int], digest: str) -> None:
 
 
 def _write_cache(doc: Document) -> None:
-    payload = {
+    index = {
         "source": doc.source,
         "sha256": doc.sha256,
         "api_version": doc.api_version,
@@ -209,9 +231,8 @@ def _write_cache(doc: Document) -> None:
         "resource_ids": doc.resource_ids,
         "object_names": doc.object_names,
         "deleted_schemas": doc.deleted_schemas,
-        "_schema_blobs": doc._schema_blobs,
-        "_paths_blob": doc._paths_blob,
+        "schema_names": doc.schema_names,
     }
-    target = _cache_file(doc.sha256)
     with contextlib.suppress(OSError):  # a cache we cannot write is only slower, never wrong
-        write_atomic(target, marshal.dumps(payload))
+        write_atomic(_cache_file(doc.sha256, "blobs"), marshal.dumps(doc._blob_data()))
+        write_atomic(_cache_file(doc.sha256, "index"), marshal.dumps(index))
