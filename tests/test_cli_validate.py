@@ -82,3 +82,27 @@ def test_an_unloadable_spec_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtur
     (tmp_path / "c.json").write_text("{}")
     assert main(["validate", "--spec", str(bad), str(tmp_path / "c.json")]) == 2
     assert "is not an OpenAPI document" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["validate"],
+        ["generate"],
+        ["scenarios"],
+        ["sign"],
+        ["verify"],
+        ["export-cli-fixture"],
+        ["cassette", "check"],
+        ["cassette", "synthesize"],
+    ],
+    ids=" ".join,
+)
+def test_every_command_help_says_what_it_writes(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([*command, "--help"])
+    assert exit_info.value.code == 0
+    text = " ".join(capsys.readouterr().out.split()).lower()
+    assert "writes nothing" in text or "write" in text and ("file" in text or "dir" in text)
