@@ -1,11 +1,13 @@
 """Webhooks: signed deliveries of Stripe events to a handler, and checks of how it copes."""
 
+from stripe_contracts.webhooks.delivery import Delivery, deliver, event_payload, out_of_order
 from stripe_contracts.webhooks.signing import (
     DEFAULT_TOLERANCE,
     SignatureVerificationError,
     sign_payload,
     verify_signature,
 )
+from stripe_contracts.webhooks.tester import WebhookAssertionError, WebhookTester
 
 __all__ = [
     # signing
@@ -13,4 +15,12 @@ __all__ = [
     "SignatureVerificationError",
     "sign_payload",
     "verify_signature",
+    # delivery
+    "Delivery",
+    "deliver",
+    "event_payload",
+    "out_of_order",
+    # assertions
+    "WebhookAssertionError",
+    "WebhookTester",
 ]
