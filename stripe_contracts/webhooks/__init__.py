@@ -12,15 +12,15 @@ from stripe_contracts.webhooks.tester import WebhookAssertionError, WebhookTeste
 __all__ = [
     # signing
     "DEFAULT_TOLERANCE",
-    "SignatureVerificationError",
-    "sign_payload",
-    "verify_signature",
     # delivery
     "Delivery",
-    "deliver",
-    "event_payload",
-    "out_of_order",
+    "SignatureVerificationError",
     # assertions
     "WebhookAssertionError",
     "WebhookTester",
+    "deliver",
+    "event_payload",
+    "out_of_order",
+    "sign_payload",
+    "verify_signature",
 ]
