@@ -105,4 +105,4 @@ def test_every_command_help_says_what_it_writes(
         main([*command, "--help"])
     assert exit_info.value.code == 0
     text = " ".join(capsys.readouterr().out.split()).lower()
-    assert "writes nothing" in text or "write" in text and ("file" in text or "dir" in text)
+    assert "writes nothing" in text or ("write" in text and ("file" in text or "dir" in text))
