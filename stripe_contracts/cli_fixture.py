@@ -519,7 +519,12 @@ def _export(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
     options = _options(args.currency, args.trial_days)
     result = _translate(args.scenario, spec, seed=args.seed, features=args.entitlements, **options)
-    write_atomic(out, dump_fixture(result.fixture))
+    try:
+        write_atomic(out, dump_fixture(result.fixture), replace=args.force)
+    except FileExistsError:
+        raise StripeContractsError(
+            f"{out} exists; refusing to overwrite it", hint="choose another --out, or pass --force"
+        ) from None
     print(
         f"wrote {len(result.steps)} requests to {out} (Stripe API {spec.api_version}); run: "
         f"stripe fixtures {out} --api-version {spec.api_version}"

@@ -192,11 +192,18 @@ def write_bundle(files: Mapping[str, bytes], out: Path, *, force: bool = False) 
         raise StripeContractsError(
             f"--out {out} is a file, not a directory", hint="choose a directory path for --out"
         )
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise StripeContractsError(
-            f"--out {out} is not empty; refusing to overwrite it",
-            hint="choose a new directory, or pass --force to replace this one",
-        )
+    if out.is_dir() and any(out.iterdir()):
+        if not force:
+            raise StripeContractsError(
+                f"--out {out} is not empty; refusing to overwrite it",
+                hint="choose a new directory, or pass --force to replace this one",
+            )
+        if not ((out / "manifest.json").is_file() or (out / "index.json").is_file()):
+            raise StripeContractsError(
+                f"--out {out} is not a bundle (no manifest.json or index.json); --force "
+                "replaces only bundles",
+                hint="choose a new directory for the bundle",
+            )
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
     try:

@@ -94,6 +94,8 @@ def pytest_report_header(config: pytest.Config) -> str:
         spec = _load(config)
     except StripeContractsError as exc:
         return f"stripe-contracts: no spec loaded ({exc.message})"
+    except Exception as exc:  # never break the run for a header; the fixture reports it
+        return f"stripe-contracts: no spec loaded ({type(exc).__name__}: {exc})"
     versions = " + ".join(f"{d.api_version} ({d.source})" for d in spec.documents)
     return f"stripe-contracts: Stripe API {versions}"
 

@@ -68,14 +68,12 @@ def validate(
     `strict` rejects properties the spec does not define. `recorded` is for real traffic:
     values outside an enum that Stripe marks `x-stripeBypassValidation` become warnings.
     """
-    if isinstance(obj, dict):
+    if isinstance(obj, dict) and isinstance(obj.get("object"), str):
         # Hot path: a typed object whose compiled validator is known and that is valid.
-        fast = _by_type.get(
-            (spec.key, obj.get("object"), obj.get("deleted") is True, strict, engine)
-        )
+        fast = _by_type.get((spec.key, obj["object"], obj.get("deleted") is True, strict, engine))
         if fast is not None and fast(obj):
             return []
-    else:
+    elif not isinstance(obj, dict):
         raise StripeContractsError(
             f"expected a Stripe object (a JSON object), got {type(obj).__name__}",
             hint='pass the parsed JSON of one object, e.g. {"object": "customer", ...}',

@@ -227,3 +227,15 @@ def test_fixtures_drive_a_handler_end_to_end(pytester: pytest.Pytester, monkeypa
         f"--stripe-spec={SHARED / 'spec3.2023-08-16.json'}", f"--stripe-spec={EXCERPT}"
     )
     result.assert_outcomes(passed=1)
+
+
+def test_asgi_delivery_works_from_async_code(events: list[dict[str, Any]]) -> None:
+    import asyncio
+
+    shop = Shop()
+
+    async def from_an_async_test() -> list[Any]:
+        return deliver(events[:2], shop.asgi, secret=SECRET)
+
+    done = asyncio.run(from_an_async_test())
+    assert [d.status for d in done] == [200, 200]

@@ -67,9 +67,15 @@ def test_non_empty_directory_is_never_overwritten_without_force(
     assert generate(out) == 2
     assert "is not empty" in capsys.readouterr().err
     assert (out / "mine.txt").read_text() == "user data"
-    assert generate(out, "--force") == 0
-    assert not (out / "mine.txt").exists() and (out / "manifest.json").exists()
-    assert [p.name for p in tmp_path.iterdir()] == ["b"]  # no staging directories left
+    assert generate(out, "--force") == 2  # --force replaces bundles only
+    assert "is not a bundle" in capsys.readouterr().err
+    assert (out / "mine.txt").read_text() == "user data"
+    bundle = tmp_path / "bundle"
+    assert generate(bundle) == 0
+    (bundle / "stale.txt").write_text("from an older run")
+    assert generate(bundle, "--seed", "4", "--force") == 0
+    assert not (bundle / "stale.txt").exists() and (bundle / "manifest.json").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b", "bundle"]  # no staging left
 
 
 def test_bad_arguments_leave_nothing_behind(

@@ -471,3 +471,20 @@ def test_bad_coupon_and_tax_rate_are_clear_errors() -> None:
         build("2023-08-16", coupon={"percent_off": 150})
     with pytest.raises(InvalidArgument, match="needs a percentage"):
         build("2023-08-16", tax_rate={"rate": 20})
+
+
+def test_overriding_an_id_is_refused_because_references_would_dangle() -> None:
+    with pytest.raises(InvalidArgument, match=r"customer= overrides \['id'\]"):
+        build("2023-08-16", customer={"id": "cus_mine"})
+
+
+def test_recurring_must_be_a_dict_or_none() -> None:
+    with pytest.raises(InvalidArgument, match=r"recurring='month' must be a dict or None"):
+        build("2023-08-16", items=[{"price": {"recurring": "month"}}])
+
+
+def test_validate_refuses_a_non_string_object_clearly() -> None:
+    from stripe_contracts.errors import UnknownObjectType
+
+    with pytest.raises(UnknownObjectType, match="`object` must be a string"):
+        validate({"object": ["customer"]}, spec_for("2023-08-16"))

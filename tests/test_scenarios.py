@@ -278,3 +278,36 @@ def test_unknown_flow_names_the_allowed_ones() -> None:
     with pytest.raises(InvalidArgument, match="scenario='signup-twice' is not allowed") as info:
         run_flow("signup-twice", spec_for("2023-08-16"))
     assert "'renewal-failed-unpaid'" in str(info.value)
+
+
+def test_each_event_owns_its_object() -> None:
+    events = events_of("signup")
+    paid = next(e for e in events if e["type"] == "invoice.paid")
+    succeeded = next(e for e in events if e["type"] == "invoice.payment_succeeded")
+    paid["data"]["object"]["status"] = "tampered"
+    assert succeeded["data"]["object"]["status"] == "paid"
+
+
+def test_earlier_states_are_not_changed_by_later_steps() -> None:
+    from stripe_contracts.graph.builder import GraphBuilder
+
+    spec = spec_for("2023-08-16")
+    scenario = run_flow("upgrade", spec, seed=3)
+    before_upgrade = scenario.states[5]
+    rerendered = GraphBuilder(spec=spec).render(before_upgrade.model).objects
+    assert rerendered == before_upgrade.objects
+
+
+def test_changing_items_during_a_trial_prorates_nothing() -> None:
+    scenario = Scenario(spec_for("2023-08-16"), trial_days=14)
+    scenario.create_customer().attach_payment_method().create_subscription().advance(days=2)
+    scenario.update_items([{"price": {"unit_amount": 5000}}])
+    assert scenario.phase.pending == ()
+    scenario.advance(days=13)
+    invoice = scenario.current.model.invoice
+    assert invoice is not None and invoice.total == 5000
+
+
+def test_unknown_flow_options_are_named() -> None:
+    with pytest.raises(InvalidArgument, match=r"unknown option\(s\) \['colour'\]"):
+        run_flow("signup", spec_for("2023-08-16"), colour="blue")

@@ -194,3 +194,16 @@ def test_a_damaged_cache_entry_falls_back_to_the_document(tmp_path: Path) -> Non
     _documents._in_process.clear()
     spec = load_spec(path)  # the index is fine; the schemas are read when first used
     assert spec.schema("widget")["x-resourceId"] == "widget"
+
+
+def test_a_changed_document_behind_a_damaged_cache_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(tiny_spec()))
+    load_spec(path)
+    for blob in (_documents.cache_dir() / "parsed").glob("*.blobs.marshal"):
+        blob.unlink()
+    _documents._in_process.clear()
+    spec = load_spec(path)  # from the cached index; the schemas are not read yet
+    path.write_text(json.dumps(tiny_spec("2099-12-31")))  # changed after its index was read
+    with pytest.raises(SpecError, match="checksum mismatch"):
+        spec.schema("widget")

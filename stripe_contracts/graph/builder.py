@@ -145,6 +145,13 @@ class GraphBuilder:
                     f"{name}={value!r} must be a dict of fields",
                     hint=f'e.g. {name}={{"metadata": {{"k": "v"}}}}',
                 )
+            fixed = sorted({"id", "object"} & set(value))
+            if fixed:
+                raise InvalidArgument(
+                    f"{name}= overrides {fixed}, which the graph decides: every reference to "
+                    "the object uses its id",
+                    hint="pass seed= for other ids; override any other field",
+                )
         graph_seed = self.seed if seed is None else seed
         if status in ("trialing", "paused") and trial_days is None:
             trial_days = 14

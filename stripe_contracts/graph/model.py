@@ -506,13 +506,13 @@ def snapshot(plan: Plan, phase: Phase) -> BillingModel:
         payment_method_id=plan.payment_method_id if has_pm else None,
         card=plan.card if has_pm else None,
         payment_method_created=plan.t0 - 60,
-        products=plan.products,
-        prices=plan.prices,
+        products=list(plan.products),  # the catalog as of now: upgrades add to it later
+        prices=list(plan.prices),
         subscription=subscription,
         invoice=invoice,
         payment_intent=payment_intent,
         charge=charge,
-        features=plan.features,
+        features=list(plan.features),
         entitlement_ids=entitlement_ids,
         overrides=plan.overrides,
     )
@@ -722,6 +722,11 @@ def _catalog_entry(
     recurring = price_in.pop("recurring", {"interval": "month", "interval_count": 1})
     interval = None
     interval_count = 1
+    if recurring is not None and not isinstance(recurring, dict):
+        raise InvalidArgument(
+            f"{where}.price.recurring={recurring!r} must be a dict or None (one-time)",
+            hint='e.g. {"interval": "month", "interval_count": 1}',
+        )
     if recurring is not None:
         interval = recurring.get("interval", "month")
         interval_count = recurring.get("interval_count", 1)

@@ -201,6 +201,21 @@ def run_flow(name: str, spec: Spec, *, seed: int = 0, **options: JSON) -> Scenar
     flow = FLOWS.get(name)
     if flow is None:
         raise InvalidArgument.choice("scenario", name, tuple(FLOWS))
+    allowed = (
+        "items",
+        "currency",
+        "collection_method",
+        "trial_days",
+        "card",
+        "dunning_ending",
+        "start",
+    )
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise InvalidArgument(
+            f"scenario {name!r} got unknown option(s) {unknown}",
+            hint=f"flows take: {', '.join(allowed)}",
+        )
     arguments = {"items": STANDARD_ITEMS, **flow.defaults, **options}
     scenario = Scenario(spec, seed=seed, name=name, **arguments)
     flow.run(scenario)

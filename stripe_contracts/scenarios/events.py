@@ -9,6 +9,7 @@ docs/events.md for which transition emits what and the Stripe pages it comes fro
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from itertools import pairwise
 from typing import Any
@@ -194,9 +195,9 @@ def _iter_events(states: list[State], spec: Spec) -> Iterator[Obj]:
     for before, after in pairwise(states):
         for kind, obj, old in changes(before, after):
             count += 1
-            data: Obj = {"object": obj}
+            data: Obj = {"object": copy.deepcopy(obj)}  # each event owns its object
             if kind.endswith(".updated") and old is not None:
-                data["previous_attributes"] = previous_attributes(old, obj)
+                data["previous_attributes"] = copy.deepcopy(previous_attributes(old, obj))
             yield fill(
                 spec,
                 "event",

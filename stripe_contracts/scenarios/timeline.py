@@ -241,6 +241,8 @@ class Scenario:
             quantity = int(request.get("quantity", old.quantity))
             new = Item(old.id, price, quantity, old.created)
             changed.append(new)
+            if phase.status == "trialing":
+                continue  # nothing was paid for the trial, so nothing is prorated
             for sign, item, label in ((-1, old, "Unused"), (1, new, "Remaining")):
                 amount = sign * round(item.price.amount_for(item.quantity) * fraction)
                 key = f"proration-{len(self.states)}-{index}-{label}"
@@ -455,15 +457,16 @@ class Scenario:
         summary = None
         if model.subscription is not None:
             summary = render_entitlement_summary(model, objects, self.spec)
+        previews = {}
+        if "invoice.upcoming" in notices:
+            previews["invoice.upcoming"] = self._upcoming_invoice(phase)
         if self._builder.validate:
-            self._builder.check(objects)
+            extras = [summary, *previews.values()]
+            self._builder.check({**objects, **{str(i): e for i, e in enumerate(extras) if e}})
         key = None
         if request:
             digest = self.plan.ids.named("request", f"idempotency/{request}")[4:]
             key = f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:24]}"
-        previews = {}
-        if "invoice.upcoming" in notices:
-            previews["invoice.upcoming"] = self._upcoming_invoice(phase)
         action = self._action if request else None
         self.states.append(
             State(when, model, objects, summary, request or None, key, notices, previews, action)
@@ -475,19 +478,20 @@ class Scenario:
         assert model.invoice is not None
         preview = render(model, self.spec)[model.invoice.id]
         preview.pop("id")
-        preview.update(
-            billing_reason="upcoming",
-            status="draft",
-            paid=False,
-            amount_paid=0,
-            amount_remaining=preview["amount_due"],
-            attempt_count=0,
-            attempted=False,
-            payment_intent=None,
-            charge=None,
-            hosted_invoice_url=None,
-            invoice_pdf=None,
-            number=None,
-        )
+        not_yet = {
+            "billing_reason": "upcoming",
+            "status": "draft",
+            "paid": False,
+            "amount_paid": 0,
+            "amount_remaining": preview["amount_due"],
+            "attempt_count": 0,
+            "attempted": False,
+            "payment_intent": None,
+            "charge": None,
+            "hosted_invoice_url": None,
+            "invoice_pdf": None,
+            "number": None,
+        }
+        preview.update((k, v) for k, v in not_yet.items() if k in preview)  # no new fields
         preview["status_transitions"] = dict.fromkeys(preview["status_transitions"])
         return preview

@@ -200,8 +200,16 @@ def _read_blobs(digest: str, source: Path) -> Blobs:
     try:
         blobs: Blobs = marshal.loads(_cache_file(digest, "blobs").read_bytes())
         return blobs
-    except (OSError, EOFError, ValueError, TypeError):  # damaged cache: parse the source again
-        return _index(_parse(source, source.read_bytes()), str(source), digest)._blob_data()
+    except (OSError, EOFError, ValueError, TypeError):
+        pass  # a damaged cache entry: parse the source again, if it is still the same file
+    try:
+        raw = source.read_bytes()
+    except OSError as exc:
+        raise SpecError.unreadable(str(source), f"{exc.strerror} (it was read earlier)") from None
+    actual = hashlib.sha256(raw).hexdigest()
+    if actual != digest:
+        raise SpecError.checksum(str(source), digest, actual)
+    return _index(_parse(source, raw), str(source), digest)._blob_data()
 
 
 def _stat_file(key: tuple[str, int, int]) -> Path:

@@ -10,12 +10,9 @@ from stripe_contracts.webhooks.signing import (
 from stripe_contracts.webhooks.tester import WebhookAssertionError, WebhookTester
 
 __all__ = [
-    # signing
     "DEFAULT_TOLERANCE",
-    # delivery
     "Delivery",
     "SignatureVerificationError",
-    # assertions
     "WebhookAssertionError",
     "WebhookTester",
     "deliver",
