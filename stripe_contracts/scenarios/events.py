@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from itertools import pairwise
 from typing import Any
 
-from stripe_contracts.graph.render import fill
+from stripe_contracts.graph.fill import fill
 from stripe_contracts.scenarios.timeline import State
 from stripe_contracts.spec import Spec
 
