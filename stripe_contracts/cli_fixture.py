@@ -39,8 +39,9 @@ from typing import Any, Final
 from stripe_contracts._cli_options import add_spec_options, spec_from_args
 from stripe_contracts._files import write_atomic
 from stripe_contracts.errors import InvalidArgument, StripeContractsError
+from stripe_contracts.graph.catalog import Item
 from stripe_contracts.graph.clock import DAY
-from stripe_contracts.graph.model import RETRY_DAYS, Item
+from stripe_contracts.graph.model import RETRY_DAYS
 from stripe_contracts.scenarios.catalog import FLOWS, STANDARD_ITEMS
 from stripe_contracts.scenarios.timeline import Scenario
 from stripe_contracts.spec import Spec

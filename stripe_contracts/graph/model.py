@@ -14,11 +14,19 @@ Rendering a snapshot onto a spec version's skeletons is `render`'s job.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from stripe_contracts.errors import InvalidArgument
+from stripe_contracts.graph.catalog import (
+    Feature,
+    Item,
+    Price,
+    Product,
+    catalog_entry,
+    choose_currency,
+    features_for,
+)
 from stripe_contracts.graph.clock import DAY, HOUR, period
 from stripe_contracts.graph.ids import IdFactory
 from stripe_contracts.graph.money import (
@@ -30,7 +38,6 @@ from stripe_contracts.graph.money import (
     format_money,
     parse_coupon,
     parse_tax_rate,
-    tiered_amount,
 )
 from stripe_contracts.graph.people import Card, Person, fake_card, fake_person
 
@@ -52,52 +59,6 @@ INCOMPLETE_EXPIRY = 23 * HOUR
 RETRY_DAYS = (0, 3, 5, 7)
 #: Renewal invoices are finalized about an hour after they are created.
 FINALIZE_DELAY = HOUR
-
-
-@dataclass
-class Feature:
-    id: str
-    lookup_key: str
-    name: str
-
-
-@dataclass
-class Product:
-    id: str
-    name: str
-    created: int
-    feature_keys: list[str]
-    product_feature_ids: dict[str, str] = field(default_factory=dict)  # lookup_key -> prodft_
-    overrides: dict[str, JSON] = field(default_factory=dict)
-
-
-@dataclass
-class Price:
-    id: str
-    product: Product
-    currency: str
-    unit_amount: int | None
-    interval: str | None
-    interval_count: int
-    created: int
-    billing_scheme: str = "per_unit"
-    tiers_mode: str | None = None
-    tiers: list[dict[str, JSON]] | None = None
-    overrides: dict[str, JSON] = field(default_factory=dict)
-
-    def amount_for(self, quantity: int) -> int:
-        """What `quantity` units cost for one period: unit amount x quantity, or the tiers."""
-        if self.tiers is None:
-            return (self.unit_amount or 0) * quantity
-        return tiered_amount(self.tiers, self.tiers_mode or "graduated", quantity)
-
-
-@dataclass
-class Item:
-    id: str
-    price: Price
-    quantity: int
-    created: int
 
 
 @dataclass
@@ -313,10 +274,10 @@ def make_plan(
             "items must be a non-empty list of {'price': {...}, 'quantity': n, 'product': {...}}",
             hint='e.g. items=[{"price": {"unit_amount": 1500}}]',
         )
-    chosen_currency = _currency(currency, requests)
+    chosen_currency = choose_currency(currency, requests)
     products, prices, plan_items = [], [], []
     for index, request in enumerate(requests):
-        product, price, quantity = _catalog_entry(
+        product, price, quantity = catalog_entry(
             ids, f"item-{index}", index, request, chosen_currency, t0, intervals_allowed
         )
         products.append(product)
@@ -352,7 +313,7 @@ def make_plan(
         products=products,
         prices=prices,
         items=plan_items,
-        features=_features(ids, products),
+        features=features_for(ids, products),
         overrides=overrides,
         coupon=parse_coupon(
             coupon,
@@ -367,13 +328,13 @@ def add_catalog_entry(
     plan: Plan, name: str, request: dict[str, JSON], intervals_allowed: tuple[str, ...]
 ) -> tuple[Product, Price]:
     """A product and price added to the plan's catalog later (e.g. the target of an upgrade)."""
-    product, price, _ = _catalog_entry(
+    product, price, _ = catalog_entry(
         plan.ids, name, len(plan.products), request, plan.currency, plan.t0, intervals_allowed
     )
     plan.products.append(product)
     plan.prices.append(price)
     known = {f.lookup_key for f in plan.features}
-    for feature in _features(plan.ids, [product]):
+    for feature in features_for(plan.ids, [product]):
         if feature.lookup_key not in known:
             plan.features.append(feature)
     return product, price
@@ -646,148 +607,9 @@ def _payment(
 # -- helpers -------------------------------------------------------------------------------
 
 
-def with_phase(phase: Phase, **changes: JSON) -> Phase:
-    return replace(phase, **changes)
-
-
 def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise InvalidArgument.choice(name, value, allowed)
-
-
-def _currency(currency: str | None, requests: list[dict[str, JSON]]) -> str:
-    asked = {
-        str(r["price"]["currency"]).lower()
-        for r in requests
-        if isinstance(r, dict) and isinstance(r.get("price"), dict) and "currency" in r["price"]
-    }
-    chosen = (currency or (sorted(asked)[0] if asked else "usd")).lower()
-    if not re.fullmatch(r"[a-z]{3}", chosen):
-        raise InvalidArgument(
-            f"currency={chosen!r} is not a three-letter ISO currency code",
-            hint="e.g. currency='usd' or 'jpy'",
-        )
-    if asked - {chosen}:
-        raise InvalidArgument(
-            f"prices use currencies {sorted(asked | {chosen})}, but one subscription bills in "
-            "one currency",
-            hint=f"give every price currency={chosen!r} (or pass currency= to match them)",
-        )
-    return chosen
-
-
-def _catalog_entry(
-    ids: IdFactory,
-    name_key: str,
-    index: int,
-    request: JSON,
-    currency: str,
-    t0: int,
-    intervals_allowed: tuple[str, ...],
-) -> tuple[Product, Price, int]:
-    where = f"items[{index}]"
-    if not isinstance(request, dict):
-        raise InvalidArgument(
-            f"{where} must be a dict, got {request!r}",
-            hint='e.g. {"price": {"unit_amount": 1500}, "quantity": 1}',
-        )
-    unknown = set(request) - {"price", "quantity", "product"}
-    if unknown:
-        raise InvalidArgument(
-            f"{where} has unknown keys {sorted(unknown)}",
-            hint="items take 'price', 'quantity' and 'product'",
-        )
-    quantity = request.get("quantity", 1)
-    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
-        raise InvalidArgument(
-            f"{where}.quantity={quantity!r} must be a positive integer", hint="e.g. quantity=3"
-        )
-    price_in = dict(request.get("price") or {})
-    product_in = dict(request.get("product") or {})
-    default_name = ["Standard", "Advanced", "Add-on", "Extra"][index % 4]
-    name = str(product_in.pop("name", default_name + ("" if index < 4 else f" {index}")))
-    keys = product_in.pop("features", [_slug(name) + "_features"])
-    if not isinstance(keys, list) or not all(isinstance(k, str) and k for k in keys):
-        raise InvalidArgument(
-            f"{where}.product.features must be a list of lookup keys",
-            hint='e.g. "features": ["basic_features", "extended_features"]',
-        )
-    product = Product(
-        ids.named("product", name_key),
-        name,
-        t0 - 30 * DAY,
-        list(dict.fromkeys(keys)),
-        overrides=product_in,
-    )
-    recurring = price_in.pop("recurring", {"interval": "month", "interval_count": 1})
-    interval = None
-    interval_count = 1
-    if recurring is not None and not isinstance(recurring, dict):
-        raise InvalidArgument(
-            f"{where}.price.recurring={recurring!r} must be a dict or None (one-time)",
-            hint='e.g. {"interval": "month", "interval_count": 1}',
-        )
-    if recurring is not None:
-        interval = recurring.get("interval", "month")
-        interval_count = recurring.get("interval_count", 1)
-        if interval not in intervals_allowed:
-            raise InvalidArgument.choice(
-                f"{where}.price.recurring.interval", interval, intervals_allowed
-            )
-        if not isinstance(interval_count, int) or interval_count < 1:
-            raise InvalidArgument(
-                f"{where}.price.recurring.interval_count={interval_count!r} must be a positive "
-                "integer",
-                hint="e.g. interval_count=3 for quarterly with interval='month'",
-            )
-    price_in.pop("currency", None)
-    tiers = price_in.pop("tiers", None)
-    tiers_mode = price_in.pop("tiers_mode", "graduated" if tiers else None)
-    unit_amount = price_in.pop("unit_amount", None if tiers else 2000)
-    if tiers is not None:
-        _check_tiers(where, tiers, tiers_mode)
-    elif not isinstance(unit_amount, int) or isinstance(unit_amount, bool) or unit_amount < 0:
-        raise InvalidArgument(
-            f"{where}.price.unit_amount={unit_amount!r} must be a non-negative integer in the "
-            "currency's smallest unit",
-            hint="e.g. unit_amount=1500 for $15.00, or 1500 for ¥1500",
-        )
-    price = Price(
-        id=ids.named("price", name_key),
-        product=product,
-        currency=currency,
-        unit_amount=unit_amount,
-        interval=interval,
-        interval_count=interval_count,
-        created=t0 - 30 * DAY,
-        billing_scheme="tiered" if tiers else "per_unit",
-        tiers_mode=tiers_mode,
-        tiers=tiers,
-        overrides=price_in,
-    )
-    return product, price, quantity
-
-
-def _check_tiers(where: str, tiers: JSON, mode: JSON) -> None:
-    if mode not in ("graduated", "volume"):
-        raise InvalidArgument.choice(f"{where}.price.tiers_mode", mode, ("graduated", "volume"))
-    ok = isinstance(tiers, list) and tiers and all(isinstance(t, dict) for t in tiers)
-    if not ok or tiers[-1].get("up_to") != "inf":
-        raise InvalidArgument(
-            f"{where}.price.tiers must be a list of tiers ending with up_to='inf'",
-            hint='e.g. [{"up_to": 10, "unit_amount": 500}, {"up_to": "inf", "unit_amount": 400}]',
-        )
-
-
-def _features(ids: IdFactory, products: list[Product]) -> list[Feature]:
-    by_key: dict[str, Feature] = {}
-    for product in products:
-        for key in product.feature_keys:
-            if key not in by_key:
-                name = key.replace("_", " ").capitalize()
-                by_key[key] = Feature(ids.named("entitlements.feature", key), key, name)
-            product.product_feature_ids[key] = ids.named("product_feature", f"{product.id}/{key}")
-    return list(by_key.values())
 
 
 def _line(
@@ -814,7 +636,3 @@ def _line(
             f"{item.quantity} \N{MULTIPLICATION SIGN} {price.product.name} (at {unit}{every})"
         )
     return Line(line_id, item, amount, description, line_period)
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "product"

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from stripe_contracts.graph.catalog import Item, Price
 from stripe_contracts.graph.fill import fill
-from stripe_contracts.graph.model import BillingModel, Invoice, Item, Line, Price
+from stripe_contracts.graph.model import BillingModel, Invoice, Line
 from stripe_contracts.spec import Spec
 
 JSON = Any

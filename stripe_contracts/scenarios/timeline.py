@@ -14,13 +14,13 @@ from typing import Any
 
 from stripe_contracts.errors import InvalidArgument
 from stripe_contracts.graph.builder import GraphBuilder
+from stripe_contracts.graph.catalog import Item
 from stripe_contracts.graph.clock import DAY, HOUR, MINUTE
 from stripe_contracts.graph.model import (
     FINALIZE_DELAY,
     INCOMPLETE_EXPIRY,
     RETRY_DAYS,
     BillingModel,
-    Item,
     Line,
     Phase,
     Plan,
