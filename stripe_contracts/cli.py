@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from stripe_contracts._cli_options import add_spec_options, spec_from_args
-from stripe_contracts.errors import StripeContractsError, UnknownObjectType
+from stripe_contracts.errors import StripeContractsError
 from stripe_contracts.spec import Spec
 from stripe_contracts.validation import validate
 
@@ -254,12 +254,15 @@ def _generate(args: argparse.Namespace) -> int:
                 f"--status applies to the 'subscription' scenario, not {args.scenario!r}",
                 hint="a flow decides its own statuses; drop --status",
             )
-        params = {k: v for k, v in params.items() if k not in ("status", "expand") and v}
-        if args.collection_method == "charge_automatically":
-            params.pop("collection_method", None)
-        flow = run_flow(args.scenario, spec, seed=args.seed, **params)
+        options = {
+            k: v
+            for k, v in params.items()
+            if k in ("currency", "collection_method", "trial_days") and v is not None
+        }
+        flow = run_flow(args.scenario, spec, seed=args.seed, **options)
         events = build_events(flow.states, spec)
         graph = builder.render(flow.current.model, expand=args.expand)
+        params = {**options, "expand": list(args.expand)}  # what the manifest records
     files = bundle_files(
         graph,
         scenario=args.scenario,
@@ -383,7 +386,7 @@ def _check_object(index: int, obj: Any, spec: Spec, strict: bool) -> dict[str, A
     kind = obj.get("object") if isinstance(obj, dict) else None
     try:
         violations = [v.as_dict() for v in validate(obj, spec, strict=strict)]
-    except (UnknownObjectType, StripeContractsError) as exc:
+    except StripeContractsError as exc:
         violations = [
             {
                 "pointer": "/object",

@@ -138,7 +138,7 @@ def _test_seed(request: pytest.FixtureRequest) -> int:
     if base is None:
         base = int(request.config.getini("stripe_contracts_seed") or 0)
     digest = hashlib.sha256(f"{base}:{request.node.nodeid}".encode()).digest()
-    return int.from_bytes(digest[:4], "big")
+    return int.from_bytes(digest[:8], "big")
 
 
 def pytest_configure(config: pytest.Config) -> None:

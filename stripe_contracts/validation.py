@@ -9,6 +9,7 @@ field that is actually wrong.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -17,6 +18,7 @@ from typing import Any, Literal
 from stripe_contracts._engines import ENGINES, Compiled, Engine, RawError, compile_schema
 from stripe_contracts.errors import ContractViolation, StripeContractsError, UnknownObjectType
 from stripe_contracts.spec import Spec
+from stripe_contracts.spec._model import refs_in
 from stripe_contracts.spec._translate import translate
 
 JSON = Any
@@ -110,9 +112,16 @@ def validate_as(
 ) -> list[Violation]:
     """Validate `instance` against the named component schema (e.g. a request body schema)."""
     compiled = _compiled(spec, schema_name, strict, engine)
+    return _violations(compiled, instance, schema_name, spec, recorded)
+
+
+def _violations(
+    compiled: Compiled, instance: JSON, label: str, spec: Spec, recorded: bool
+) -> list[Violation]:
+    """Every violation an engine finds, explained once per (pointer, rule), in order."""
     if compiled.is_valid(instance):
         return []
-    explainer = _Explainer(instance, schema_name, spec, recorded)
+    explainer = _Explainer(instance, label, spec, recorded)
     found: dict[tuple[str, str], Violation] = {}
     for raw in compiled.errors(instance):
         for v in explainer.explain(raw):
@@ -331,7 +340,7 @@ def _choose_branch(instance: JSON, alternatives: list[JSON]) -> int | None:
             return typed[0]
         if any(_object_enum(alternatives[i]) for i in fitting):
             return None  # an expanded object of the wrong type
-    return fitting[0] if len(fitting) == 1 else (fitting[0] if fitting else None)
+    return fitting[0] if fitting else None
 
 
 def _describe(schema: JSON) -> str:
@@ -369,33 +378,14 @@ def validate_schema(
     For schemas that are not named components, such as an operation's request body or a list
     response; `label` names the instance in messages (e.g. "POST /v1/customers params").
     """
-    import hashlib
-
     digest = hashlib.sha256(json.dumps(schema, sort_keys=True).encode()).hexdigest()
     inline = f"__inline_{digest[:32]}"
     key = (spec.key, inline, strict, engine)
     compiled = _cache.get(key)
     if compiled is None:
-        refs, todo = set(), [schema]
-        while todo:
-            node = todo.pop()
-            if isinstance(node, dict):
-                ref = node.get("$ref")
-                if isinstance(ref, str) and ref.startswith(_REF_PREFIX):
-                    refs.add(ref[len(_REF_PREFIX) :])
-                todo.extend(node.values())
-            elif isinstance(node, list):
-                todo.extend(node)
-        names = {name for ref in refs for name in spec.closure(ref)}
+        names = {name for ref in set(refs_in(schema)) for name in spec.closure(ref)}
         components = {name: translate(spec.schema(name), strict=strict) for name in names}
         components[inline] = translate(schema, strict=strict)
         root = {"$ref": _REF_PREFIX + inline, "components": {"schemas": components}}
         compiled = _cache[key] = compile_schema(root, engine)
-    if compiled.is_valid(instance):
-        return []
-    explainer = _Explainer(instance, label, spec, recorded)
-    found: dict[tuple[str, str], Violation] = {}
-    for raw in compiled.errors(instance):
-        for v in explainer.explain(raw):
-            found.setdefault((v.pointer, v.rule), v)
-    return sorted(found.values(), key=lambda v: (v.pointer, v.rule))
+    return _violations(compiled, instance, label, spec, recorded)

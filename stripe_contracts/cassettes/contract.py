@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from stripe_contracts.cassettes.files import Interaction, header, read_cassette
 from stripe_contracts.cassettes.form import FormDecodeError, coerce, decode_form
+from stripe_contracts.errors import StripeContractsError
 from stripe_contracts.spec import Spec
 from stripe_contracts.validation import Violation, validate_as, validate_schema
 
@@ -155,7 +156,9 @@ def check_interactions(
     """Check interactions already read (or built in memory, e.g. by a synthesizer)."""
     specs = [spec_or_specs] if isinstance(spec_or_specs, Spec) else list(spec_or_specs)
     if not specs:
-        raise ValueError("check_interactions needs at least one spec")
+        raise StripeContractsError(
+            "check_interactions needs at least one spec", hint="pass a Spec or a list of them"
+        )
     return CassetteReport(path, tuple(_check(i, specs, strict) for i in interactions))
 
 

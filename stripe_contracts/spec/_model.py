@@ -153,7 +153,7 @@ class Spec:
     def direct_refs(self, name: str) -> list[str]:
         cache = self.__dict__.setdefault("_ref_cache", {})
         if name not in cache:
-            cache[name] = sorted(set(_iter_refs(self.schema(name))))
+            cache[name] = sorted(set(refs_in(self.schema(name))))
         return cache[name]  # type: ignore[no-any-return]
 
     @property
@@ -171,13 +171,14 @@ def _ref_name(ref: str) -> str:
     return ref[len(_REF_PREFIX) :]
 
 
-def _iter_refs(node: JSON) -> Iterator[str]:
+def refs_in(node: JSON) -> Iterator[str]:
+    """The component names `node` references with `$ref`, anywhere inside it."""
     if isinstance(node, dict):
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith(_REF_PREFIX):
             yield ref[len(_REF_PREFIX) :]
         for value in node.values():
-            yield from _iter_refs(value)
+            yield from refs_in(value)
     elif isinstance(node, list):
         for value in node:
-            yield from _iter_refs(value)
+            yield from refs_in(value)
