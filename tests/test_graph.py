@@ -488,3 +488,15 @@ def test_validate_refuses_a_non_string_object_clearly() -> None:
 
     with pytest.raises(UnknownObjectType, match="`object` must be a string"):
         validate({"object": ["customer"]}, spec_for("2023-08-16"))
+
+
+def test_embedded_objects_are_copies_not_the_graphs_own() -> None:
+    g = build("2023-08-16")
+    item = g.subscription["items"]["data"][0]
+    assert item["price"] == g.objects[item["price"]["id"]]
+    item["price"]["nickname"] = "changed"
+    assert g.objects[item["price"]["id"]]["nickname"] is None
+    summary = g.active_entitlement_summary
+    assert summary is not None
+    summary["entitlements"]["data"][0]["lookup_key"] = "changed"
+    assert all(e["lookup_key"] != "changed" for e in g.active_entitlements)

@@ -8,6 +8,7 @@ because each spec defines only one of them — no table of API dates.
 
 from __future__ import annotations
 
+import marshal
 from typing import Any
 
 from stripe_contracts.graph.fill import fill
@@ -92,7 +93,7 @@ def render(model: BillingModel, spec: Spec) -> dict[str, dict[str, JSON]]:
     items = []
     if m.subscription is not None:
         sub_id = m.subscription.id
-        items = [render_item(spec, i, sub_id, out[i.price.id]) for i in m.subscription.items]
+        items = [render_item(spec, i, sub_id, _copy(out[i.price.id])) for i in m.subscription.items]
         out.update((i["id"], i) for i in items)
     for line in m.invoice.lines:
         if line.invoice_item:
@@ -122,6 +123,12 @@ def render(model: BillingModel, spec: Spec) -> dict[str, dict[str, JSON]]:
             },
         )
     return out
+
+
+def _copy(obj: dict[str, JSON]) -> dict[str, JSON]:
+    """An independent copy of an object embedded in another (JSON data: marshal is fast)."""
+    copied: dict[str, JSON] = marshal.loads(marshal.dumps(obj))
+    return copied
 
 
 def has_entitlements(spec: Spec) -> bool:
@@ -169,7 +176,7 @@ def _render_catalog(spec: Spec, m: BillingModel, out: dict[str, dict[str, JSON]]
                 "product_feature",
                 {
                     "id": prodft,
-                    "entitlement_feature": out[features_by_key[key].id],
+                    "entitlement_feature": _copy(out[features_by_key[key].id]),
                 },
             )
     for price in m.prices:
@@ -406,7 +413,7 @@ def render_entitlement_summary(
     the `data.object` of the summary event in Stripe's own examples (fixtures3, 2026)."""
     if not has_entitlements(spec):
         return None
-    active = [objects[e] for e in model.entitlement_ids.values()]
+    active = [_copy(objects[e]) for e in model.entitlement_ids.values()]
     return {
         "object": "entitlements.active_entitlement_summary",
         "customer": model.customer_id,
