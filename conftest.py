@@ -25,6 +25,54 @@ VERSIONS = ("2020-08-27", "2023-08-16")
 EXCERPT = SHARED / "entitlements.2026-09-30.json"
 
 
+#: Stripe's id prefixes per object type, as its API reference shows them in example ids:
+#: written out here, independently of the package's own table, so a wrong prefix there fails.
+STRIPE_ID_PREFIXES = {
+    "customer": "cus",
+    "payment_method": "pm",
+    "product": "prod",
+    "price": "price",
+    "subscription": "sub",
+    "subscription_item": "si",
+    "invoice": "in",
+    "line_item": "il",
+    "invoiceitem": "ii",
+    "payment_intent": "pi",
+    "charge": "ch",
+    "entitlements.feature": "feat",
+    "product_feature": "prodft",
+    "entitlements.active_entitlement": "ent",
+    "coupon": "co",
+    "discount": "di",
+    "tax_rate": "txr",
+    "event": "evt",
+}
+
+
+def referenced_ids(node: Any) -> list[tuple[str, str]]:
+    """(field, value) for every string anywhere in `node` that looks like a Stripe id."""
+    prefixes = set(STRIPE_ID_PREFIXES.values())
+    found: list[tuple[str, str]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "id":
+                continue
+            if (
+                isinstance(value, str)
+                and value.split("_")[0] in prefixes
+                and "_" in value
+                and " " not in value
+                and "/" not in value
+            ):
+                found.append((key, value))
+            else:
+                found.extend(referenced_ids(value))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(referenced_ids(value))
+    return found
+
+
 @cache
 def spec_for(version: str) -> Spec:
     """A full spec with the entitlements excerpt layered over it."""

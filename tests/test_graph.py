@@ -6,10 +6,9 @@ from typing import Any
 
 import pytest
 
-from conftest import VERSIONS, spec_for
+from conftest import STRIPE_ID_PREFIXES, VERSIONS, referenced_ids, spec_for
 from stripe_contracts.errors import InvalidArgument
 from stripe_contracts.graph.builder import Graph, GraphBuilder
-from stripe_contracts.graph.ids import PREFIXES
 from stripe_contracts.spec import Spec
 from stripe_contracts.validation import validate
 
@@ -36,29 +35,6 @@ def build(version: str, status: str = "active", **kwargs: Any) -> Graph:
     return GraphBuilder(spec=spec_for(version), seed=11).subscription(status=status, **kwargs)
 
 
-def referenced_ids(node: Any) -> list[tuple[str, str]]:
-    """(field, id) for every string that looks like a Stripe id anywhere in `node`."""
-    found: list[tuple[str, str]] = []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "id":
-                continue
-            if (
-                isinstance(value, str)
-                and "_" in value
-                and value.split("_")[0] in set(PREFIXES.values())
-                and " " not in value
-                and "/" not in value
-            ):
-                found.append((key, value))
-            else:
-                found.extend(referenced_ids(value))
-    elif isinstance(node, list):
-        for value in node:
-            found.extend(referenced_ids(value))
-    return found
-
-
 @pytest.mark.parametrize(("version", "status"), CASES)
 def test_every_object_validates_strictly_against_its_version(version: str, status: str) -> None:
     graph = build(version, status)
@@ -71,7 +47,7 @@ def test_every_referenced_id_exists_with_the_right_type_and_prefix(
     version: str, status: str
 ) -> None:
     graph = build(version, status)
-    by_prefix = {prefix: kind for kind, prefix in PREFIXES.items()}
+    by_prefix = {prefix: kind for kind, prefix in STRIPE_ID_PREFIXES.items()}
     for object_id, obj in graph.objects.items():
         assert obj["id"] == object_id
         assert by_prefix[object_id.split("_")[0]] == obj["object"]

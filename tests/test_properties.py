@@ -16,9 +16,8 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from conftest import VERSIONS, spec_for
+from conftest import STRIPE_ID_PREFIXES, VERSIONS, referenced_ids, spec_for
 from stripe_contracts.graph.builder import Graph, GraphBuilder
-from stripe_contracts.graph.ids import PREFIXES
 from stripe_contracts.spec import Spec
 from stripe_contracts.strategies import EXPAND_PATHS, subscription_arguments, subscription_graphs
 from stripe_contracts.validation import validate
@@ -194,30 +193,6 @@ def walk(node: JSON, key: str) -> list[JSON]:
     return found
 
 
-def referenced_ids(node: JSON) -> list[tuple[str, str]]:
-    """(field, id) for every string that looks like a Stripe id anywhere in `node`."""
-    prefixes = set(PREFIXES.values())
-    found: list[tuple[str, str]] = []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "id":
-                continue
-            if (
-                isinstance(value, str)
-                and "_" in value
-                and value.split("_")[0] in prefixes
-                and " " not in value
-                and "/" not in value
-            ):
-                found.append((key, value))
-            else:
-                found.extend(referenced_ids(value))
-    elif isinstance(node, list):
-        for value in node:
-            found.extend(referenced_ids(value))
-    return found
-
-
 def embedded_objects(node: JSON) -> list[dict[str, JSON]]:
     """Every nested dict that is a Stripe object (has `id` and `object`), outermost excluded."""
     found: list[dict[str, JSON]] = []
@@ -286,7 +261,7 @@ def test_every_referenced_id_exists_with_the_right_prefix_and_type(case: Case) -
     items = graph.objects[graph.subscription["id"]]["items"]["data"]
     for kind in (graph.products, graph.prices, items):
         assert len({obj["id"] for obj in kind}) == len(kwargs["items"])  # one each, no clash
-    type_of_prefix = {prefix: kind for kind, prefix in PREFIXES.items()}
+    type_of_prefix = {prefix: kind for kind, prefix in STRIPE_ID_PREFIXES.items()}
     for object_id, obj in graph.objects.items():
         assert obj["id"] == object_id
         assert type_of_prefix[object_id.split("_")[0]] == obj["object"], object_id
