@@ -13,8 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from stripe_contracts.spec import Spec, load_spec
+
+# No per-example deadline (a shared 2-core machine is not a stopwatch), and in CI the same
+# examples every run: a property that fails there fails the same way on a laptop.
+settings.register_profile("stripe-contracts", deadline=None, print_blob=True)
+settings.register_profile(
+    "stripe-contracts-ci", parent=settings.get_profile("stripe-contracts"), derandomize=True
+)
+settings.load_profile("stripe-contracts-ci" if os.environ.get("CI") else "stripe-contracts")
 
 SHARED = Path(
     os.environ.get(
