@@ -41,7 +41,7 @@ from stripe_contracts._files import write_atomic
 from stripe_contracts.errors import InvalidArgument, StripeContractsError
 from stripe_contracts.graph.catalog import Item
 from stripe_contracts.graph.clock import DAY
-from stripe_contracts.graph.model import RETRY_DAYS
+from stripe_contracts.graph.invoicing import RETRY_DAYS
 from stripe_contracts.scenarios.catalog import FLOWS, STANDARD_ITEMS
 from stripe_contracts.scenarios.timeline import Scenario
 from stripe_contracts.spec import Spec

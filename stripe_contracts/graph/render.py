@@ -12,7 +12,8 @@ import marshal
 from typing import Any
 
 from stripe_contracts.graph.fill import fill
-from stripe_contracts.graph.model import BillingModel, Charge
+from stripe_contracts.graph.invoicing import Charge
+from stripe_contracts.graph.model import BillingModel
 from stripe_contracts.graph.people import Card
 from stripe_contracts.graph.render_invoice import (
     render_coupon,

@@ -7,7 +7,8 @@ from typing import Any
 
 from stripe_contracts.graph.catalog import Item, Price
 from stripe_contracts.graph.fill import fill
-from stripe_contracts.graph.model import BillingModel, Invoice, Line
+from stripe_contracts.graph.invoicing import Invoice, Line
+from stripe_contracts.graph.model import BillingModel
 from stripe_contracts.spec import Spec
 
 JSON = Any

@@ -16,17 +16,19 @@ from stripe_contracts.errors import InvalidArgument
 from stripe_contracts.graph.builder import GraphBuilder
 from stripe_contracts.graph.catalog import Item
 from stripe_contracts.graph.clock import DAY, HOUR, MINUTE
-from stripe_contracts.graph.model import (
+from stripe_contracts.graph.invoicing import (
     FINALIZE_DELAY,
     INCOMPLETE_EXPIRY,
     RETRY_DAYS,
-    BillingModel,
     Line,
+    one_off_lines,
+)
+from stripe_contracts.graph.model import (
+    BillingModel,
     Phase,
     Plan,
     add_catalog_entry,
     make_plan,
-    one_off_lines,
     snapshot,
 )
 from stripe_contracts.graph.money import format_money

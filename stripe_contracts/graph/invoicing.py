@@ -1,0 +1,245 @@
+"""One invoice of a subscription's life and its payment: lines, totals, attempts and the
+PaymentIntent and charge behind it, as of a `Phase` of a `Plan` (see `model`).
+
+Money comes from `money` (tiers, discounts, tax); time from the plan's clock. An invoice with
+nothing to pay is paid at once; a draft has no payment yet; a renewal is finalized an hour
+after it is created and retried on `RETRY_DAYS` while it stays unpaid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from stripe_contracts.graph.catalog import Item
+from stripe_contracts.graph.clock import DAY, HOUR
+from stripe_contracts.graph.money import NO_ADJUSTMENT, Adjustment, adjust, format_money
+
+if TYPE_CHECKING:
+    from stripe_contracts.graph.model import Phase, Plan
+
+JSON = Any
+
+#: An incomplete subscription expires when its first invoice is not paid within 23 hours.
+INCOMPLETE_EXPIRY = 23 * HOUR
+
+
+#: Days after finalization of each payment attempt on a failing renewal: a fixed custom
+#: schedule of 4 attempts. Stripe's Smart Retries pick the times themselves (recommended
+#: default: up to 8 tries within 2 weeks); https://docs.stripe.com/billing/revenue-recovery/smart-retries
+RETRY_DAYS = (0, 3, 5, 7)
+
+
+#: Renewal invoices are finalized about an hour after they are created.
+FINALIZE_DELAY = HOUR
+
+
+@dataclass
+class Line:
+    id: str
+    item: Item
+    amount: int
+    description: str
+    period: tuple[int, int]
+    proration: bool = False
+    invoice_item: str | None = None
+    adjustment: Adjustment = NO_ADJUSTMENT
+
+
+@dataclass
+class Invoice:
+    id: str
+    number: str
+    status: str
+    billing_reason: str
+    created: int
+    period: tuple[int, int]
+    lines: list[Line]
+    subtotal: int
+    discount: int
+    tax: int
+    total: int
+    amount_due: int
+    amount_paid: int
+    amount_remaining: int
+    attempt_count: int
+    attempted: bool
+    finalized_at: int | None
+    paid_at: int | None
+    voided_at: int | None
+    next_payment_attempt: int | None
+    due_date: int | None
+
+
+@dataclass
+class PaymentIntent:
+    id: str
+    status: str
+    amount: int
+    amount_received: int
+    created: int
+    client_secret: str
+    decline: bool
+    requires_action: bool
+    canceled_at: int | None
+
+
+@dataclass
+class Charge:
+    id: str
+    succeeded: bool
+    amount: int
+    created: int
+
+
+def one_off_lines(plan: Plan) -> tuple[Line, ...]:
+    """Invoice items for the plan's items, billed once on an invoice of their own."""
+    lines = []
+    for i, item in enumerate(plan.items):
+        line_id = plan.ids.named("line_item", f"one-off-{i}")
+        line = invoice_line(line_id, item, plan.currency, None, (plan.t0, plan.t0))
+        line.invoice_item = plan.ids.named("invoiceitem", f"one-off-{i}")
+        lines.append(line)
+    return tuple(lines)
+
+
+def build_invoice(
+    plan: Plan, phase: Phase, items: list[Item], sub_period: tuple[int, int]
+) -> Invoice:
+    ids = plan.ids
+    one_off = phase.stage == "invoice"
+    key = "one-off" if one_off else ("trial" if phase.trial_invoice else f"cycle-{phase.cycle}")
+    renewal = (
+        not one_off and not phase.trial_invoice and (phase.cycle > 0 or plan.trial is not None)
+    )
+    inv_period = plan.trial if phase.trial_invoice and plan.trial else sub_period
+    lines = [
+        invoice_line(
+            ids.named("line_item", f"{key}-{i}"),
+            item,
+            plan.currency,
+            0 if phase.trial_invoice else None,
+            inv_period,
+        )
+        for i, item in enumerate(items)
+        if item.price.interval or not renewal
+    ]
+    lines = [*phase.prorations, *lines] if not phase.trial_invoice else lines
+    if one_off:
+        lines = list(one_off_lines(plan))
+    adjustments = adjust([line.amount for line in lines], plan.coupon, plan.tax_rate)
+    lines = [replace(line, adjustment=a) for line, a in zip(lines, adjustments, strict=True)]
+    subtotal = sum(line.amount for line in lines)
+    discount = sum(line.adjustment.discount for line in lines)
+    tax = sum(line.adjustment.tax for line in lines)
+    inclusive = plan.tax_rate is not None and plan.tax_rate.inclusive
+    total = subtotal - discount + (0 if inclusive else tax)
+    created = inv_period[0]
+    finalized = created + (FINALIZE_DELAY if renewal else 0)
+    attempts = phase.attempts if total > 0 and phase.payment not in ("processing", "draft") else 0
+    # Stripe marks an invoice with nothing to pay as paid as soon as it is finalized.
+    draft = phase.payment == "draft"
+    paid = (phase.payment in ("succeeded", "none") or total == 0) and not (phase.voided or draft)
+    last_attempt = finalized + RETRY_DAYS[min(max(attempts, 1), len(RETRY_DAYS)) - 1] * DAY
+    status = "void" if phase.voided else ("paid" if paid else ("draft" if draft else "open"))
+    retry_at = None
+    if status == "open" and phase.retrying and attempts < len(RETRY_DAYS):
+        retry_at = finalized + RETRY_DAYS[attempts] * DAY
+    number_prefix = "".join(c for c in plan.customer_id[4:12].upper() if c.isalnum())
+    sequence = (0 if phase.trial_invoice else phase.cycle) + (1 if plan.trial else 0) + 1
+    return Invoice(
+        id=ids.named("invoice", key),
+        number=f"{number_prefix}-{sequence:04d}",
+        status=status,
+        billing_reason="manual"
+        if one_off
+        else ("subscription_cycle" if renewal else "subscription_create"),
+        created=created,
+        period=inv_period,
+        lines=lines,
+        subtotal=subtotal,
+        discount=discount,
+        tax=tax,
+        total=total,
+        amount_due=total,
+        amount_paid=total if paid else 0,
+        amount_remaining=0 if paid or phase.voided else total,
+        attempt_count=attempts,
+        attempted=attempts > 0 or paid,
+        finalized_at=None if draft else finalized,
+        paid_at=(last_attempt + 2 if attempts else finalized) if paid else None,
+        voided_at=plan.t0 + INCOMPLETE_EXPIRY if phase.voided else None,
+        next_payment_attempt=retry_at,
+        due_date=finalized + 30 * DAY if plan.collection_method == "send_invoice" else None,
+    )
+
+
+def build_payment(
+    plan: Plan, phase: Phase, invoice: Invoice
+) -> tuple[PaymentIntent | None, Charge | None]:
+    if invoice.total == 0 or invoice.status == "draft":
+        return None, None
+    ids = plan.ids
+    key = "trial" if phase.trial_invoice else f"cycle-{phase.cycle}"
+    if phase.stage == "invoice":
+        key = "one-off"
+    declined = phase.payment == "declined"
+    needs_action = phase.payment == "requires_action"
+    status = {
+        "processing": "requires_confirmation",
+        "succeeded": "succeeded",
+        "declined": "requires_payment_method",
+        "requires_action": "requires_action",
+        "pending": "requires_payment_method",
+    }[phase.payment]
+    if phase.voided:
+        status = "canceled"
+    pi_id = ids.named("payment_intent", key)
+    payment_intent = PaymentIntent(
+        id=pi_id,
+        status=status,
+        amount=invoice.amount_due,
+        amount_received=invoice.amount_paid,
+        created=invoice.finalized_at or invoice.created,
+        client_secret=f"{pi_id}_secret_{ids.named('request', pi_id)[4:]}",
+        decline=declined,
+        requires_action=needs_action and not phase.voided,
+        canceled_at=invoice.voided_at,
+    )
+    charge = None
+    if phase.payment in ("succeeded", "declined") and invoice.attempt_count:
+        attempt = invoice.attempt_count
+        finalized = invoice.finalized_at or invoice.created
+        charge = Charge(
+            id=ids.named("charge", f"{key}-attempt-{attempt}"),
+            succeeded=phase.payment == "succeeded",
+            amount=invoice.amount_due,
+            created=finalized + RETRY_DAYS[min(attempt, len(RETRY_DAYS)) - 1] * DAY + 1,
+        )
+    return payment_intent, charge
+
+
+def invoice_line(
+    line_id: str, item: Item, currency: str, forced_amount: int | None, line_period: tuple[int, int]
+) -> Line:
+    price = item.price
+    amount = price.amount_for(item.quantity) if forced_amount is None else forced_amount
+    if forced_amount == 0:
+        description = f"Trial period for {price.product.name}"
+    else:
+        every = ""
+        if price.interval:
+            every = (
+                f" / {price.interval}"
+                if price.interval_count == 1
+                else f" every {price.interval_count} {price.interval}s"
+            )
+        unit = (
+            format_money(price.unit_amount, currency)
+            if price.unit_amount is not None
+            else "tiered pricing"
+        )
+        description = (
+            f"{item.quantity} \N{MULTIPLICATION SIGN} {price.product.name} (at {unit}{every})"
+        )
+    return Line(line_id, item, amount, description, line_period)
