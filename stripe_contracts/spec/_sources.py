@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,6 +152,8 @@ def download(pin: PinnedSpec) -> Path:
     target = cache_dir() / "downloads" / f"{pin.sha256}{suffix}"
     if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == pin.sha256:
         return target
+    import urllib.request  # only a pinned download needs HTTP: keep it off every import
+
     try:
         with urllib.request.urlopen(pin.url, timeout=60) as response:
             body = response.read()
