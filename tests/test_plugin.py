@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conftest import EXCERPT, SHARED
@@ -102,3 +104,23 @@ def test_stripe_graph_fixture_builds_valid_graphs_seeded_per_test(
     assert again == first
     pytester.runpytest(*args[:2], "--stripe-seed=6").assert_outcomes(passed=2)
     assert (pytester.path / "other.id").read_text() != first["other"]
+
+
+def test_stripe_graph_ids_are_distinct_per_test_under_xdist(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:benchmark -p no:cacheprovider")
+    monkeypatch.setenv("IDS_DIR", str(tmp_path))  # xdist workers inherit the environment
+    tests = "\n".join(
+        f"def test_{n}(stripe_graph):\n"
+        f"    ids = ' '.join(sorted(stripe_graph.subscription().objects))\n"
+        f"    (Path(os.environ['IDS_DIR']) / '{n}.txt').write_text(ids)\n"
+        for n in range(6)
+    )
+    pytester.makepyfile("import os\nfrom pathlib import Path\n\n" + tests)
+    args = (f"--stripe-spec={SPEC}", f"--stripe-spec={EXCERPT}", "-n", "2")
+    pytester.runpytest(*args).assert_outcomes(passed=6)
+    id_sets = [set(p.read_text().split()) for p in tmp_path.glob("*.txt")]
+    assert len(id_sets) == 6
+    every = [i for ids in id_sets for i in ids]
+    assert len(every) == len(set(every))  # no id shared between any two tests
