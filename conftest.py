@@ -6,8 +6,12 @@ beside the checkout, or wherever `STRIPE_CONTRACTS_SHARED` points.
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -80,6 +84,19 @@ def referenced_ids(node: Any) -> list[tuple[str, str]]:
         for value in node:
             found.extend(referenced_ids(value))
     return found
+
+
+@contextmanager
+def loopback_server(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve `handler` on 127.0.0.1 (a free port) while the block runs; yields its base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @cache

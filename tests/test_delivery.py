@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 import pytest
 import stripe
 
-from conftest import EXCERPT, SHARED, spec_for
+from conftest import EXCERPT, SHARED, loopback_server, spec_for
 from stripe_contracts.errors import InvalidArgument
 from stripe_contracts.scenarios import build_events, run_flow
 from stripe_contracts.webhooks.delivery import deliver, out_of_order
@@ -78,14 +77,8 @@ def served() -> Iterator[tuple[str, Shop]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/webhooks", shop
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback_server(Handler) as base:
+        yield f"{base}/webhooks", shop
 
 
 @pytest.mark.parametrize("kind", ["callable", "wsgi", "asgi", "url"])

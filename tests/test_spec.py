@@ -3,14 +3,13 @@ from __future__ import annotations
 import hashlib
 import http.server
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import EXCERPT, SHARED
+from conftest import EXCERPT, SHARED, loopback_server
 from stripe_contracts.errors import SpecError, UnknownObjectType
 from stripe_contracts.spec import ENV_VAR, PinnedSpec, _documents, load_spec
 
@@ -122,14 +121,8 @@ def served(tmp_path: Path) -> Iterator[tuple[str, bytes]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/spec.json", body
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback_server(Quiet) as base:
+        yield f"{base}/spec.json", body
 
 
 def test_pinned_download_is_checked_and_cached(served: tuple[str, bytes]) -> None:
