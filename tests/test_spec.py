@@ -56,7 +56,7 @@ def test_directory_is_chosen_by_api_version_with_excerpts_layered() -> None:
     old = load_spec(SHARED, api_version="2020-08-27")
     assert [d.api_version for d in old.documents] == ["2020-08-27", "2026-09-30.endive"]
     newest = load_spec(SHARED)
-    assert newest.api_version == "2023-08-16"
+    assert newest.api_version == "2026-05-27.dahlia"
 
 
 def test_directory_without_the_version_names_what_it_has() -> None:
