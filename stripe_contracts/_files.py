@@ -1,11 +1,53 @@
-"""The one way files are written: atomically, and never over an existing file unless asked."""
+"""The one way files are written: atomically, never over an existing file unless asked, and
+never over anything that is not a regular file."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
+
+from stripe_contracts.errors import StripeContractsError
+
+#: What `lstat` says a path is, for everything that is not a regular file.
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISLNK, "a symbolic link"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+class UnsafeOutput(StripeContractsError):
+    """An output path that must not be written, whatever `--force` says."""
+
+    @classmethod
+    def not_regular_file(cls, path: str, kind: str) -> UnsafeOutput:
+        return cls(
+            f"{path} is {kind}, not a regular file; refusing to replace it",
+            hint="give the path of a regular file (or of none yet); outputs are never "
+            "written over devices, pipes, sockets or symlinks, even with --force",
+        )
+
+
+def existing_regular_file(path: str | os.PathLike[str]) -> os.stat_result | None:
+    """The `lstat` of `path` if it is a regular file, None if nothing is there.
+
+    Anything else (a symlink, FIFO, device such as /dev/stdout, socket, directory) raises
+    `UnsafeOutput`: replacing it by renaming a file over it would destroy the node itself.
+    """
+    try:
+        found = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    if stat.S_ISREG(found.st_mode):
+        return found
+    kind = next((name for test, name in _KINDS if test(found.st_mode)), "not a regular file")
+    raise UnsafeOutput.not_regular_file(os.fspath(path), kind)
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, replace: bool = True) -> None:
@@ -13,9 +55,12 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, replace: bo
 
     Readers see the old file or the whole new one, never a part. With `replace=False` an
     existing non-empty file is left alone and `FileExistsError` is raised - atomically, so two
-    processes writing the same file cannot both win. An empty file counts as no file.
+    processes writing the same file cannot both win. An empty regular file counts as no file.
+    A `path` that exists and is not a regular file is refused (`UnsafeOutput`), even with
+    `replace=True`.
     """
     target = Path(path)
+    existing_regular_file(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
@@ -24,18 +69,19 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, replace: bo
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, 0o644)  # mkstemp's 0600 would surprise whoever commits the file
+        found = existing_regular_file(target)  # again: the slow write left time for a swap
         if replace:
             os.replace(temp, target)
             return
-        with contextlib.suppress(FileNotFoundError):
-            if target.stat().st_size == 0:
+        if found is not None and found.st_size == 0:
+            with contextlib.suppress(FileNotFoundError):
                 target.unlink()
         try:
             os.link(temp, target)  # fails if the target exists: never clobbers
         except FileExistsError:
             raise
         except OSError:  # a file system without hard links: check, then rename
-            if target.exists():
+            if os.path.lexists(target):
                 raise FileExistsError(str(target)) from None
             os.replace(temp, target)
     finally:
