@@ -3,6 +3,7 @@ from __future__ import annotations
 import http.server
 import json
 import time
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -232,3 +233,60 @@ def test_asgi_delivery_works_from_async_code(events: list[dict[str, Any]]) -> No
 
     done = asyncio.run(from_an_async_test())
     assert [d.status for d in done] == [200, 200]
+
+
+class Recorder(http.server.BaseHTTPRequestHandler):
+    """Answers every POST with `answer` (status, headers) and records its request line."""
+
+    answer: tuple[int, dict[str, str]] = (200, {})
+    seen: list[str]
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.do_GET()
+
+    def do_GET(self) -> None:
+        self.seen.append(f"{self.command} {self.path}")
+        status, headers = self.answer
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def recorder(status: int = 200, **headers: str) -> type[Recorder]:
+    return type("Recording", (Recorder,), {"answer": (status, headers), "seen": []})
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_is_the_answer_and_is_never_followed(
+    status: int, events: list[dict[str, Any]]
+) -> None:
+    elsewhere = recorder(200)
+    with loopback_server(elsewhere) as other:
+        redirecting = recorder(status, Location=f"{other}/stolen")
+        with loopback_server(redirecting) as base:
+            [delivery] = deliver(events[:1], f"{base}/webhooks", secret=SECRET)
+    assert redirecting.seen == ["POST /webhooks"]
+    assert elsewhere.seen == []  # the signed payload never reached the Location's host
+    assert delivery.status == status and not delivery.ok and not delivery.rejected
+
+
+def test_delivery_ignores_http_proxy_settings(
+    events: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proxy, target = recorder(200), recorder(204)
+    with loopback_server(proxy) as proxy_url, loopback_server(target) as base:
+        for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+            monkeypatch.setenv(name, proxy_url)
+        for name in ("no_proxy", "NO_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+        # urlopen's shared opener reads the proxy settings once; make any such opener re-read.
+        monkeypatch.setattr(urllib.request, "_opener", None)
+        [delivery] = deliver(events[:1], f"{base}/webhooks", secret=SECRET)
+    assert proxy.seen == []
+    assert target.seen == ["POST /webhooks"] and delivery.status == 204

@@ -313,7 +313,20 @@ class HttpTransport:
     def post(self, payload: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
         request = urllib.request.Request(self.url, data=payload, headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with _DIRECT.open(request, timeout=self.timeout) as response:
                 return int(response.status), response.read()
-        except urllib.error.HTTPError as exc:
+        except urllib.error.HTTPError as exc:  # 4xx, 5xx, and every 3xx (never followed)
             return int(exc.code), exc.read()
+
+
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """A 3xx is the handler's answer, not a pointer to follow: following it would send the
+    signed payload to whatever host the Location names, and count that host's 2xx."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+#: Straight to the loopback URL: no proxy from http_proxy / HTTP_PROXY (which would carry
+#: the signed payload off this machine), and no redirects.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}), _RefuseRedirects())
