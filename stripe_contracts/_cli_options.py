@@ -15,10 +15,12 @@ def add_spec_options(parser: argparse.ArgumentParser) -> None:
         type=Path,
         metavar="PATH",
         help="OpenAPI spec file or directory; repeat to layer documents (default: "
-        "$STRIPE_CONTRACTS_SPEC, then ./schemas/)",
+        "$STRIPE_CONTRACTS_SPEC, then ./schemas/, then the pin in "
+        "./schemas/stripe-spec.lock.json, then the built-in spec; `stripe-contracts specs` "
+        "lists them)",
     )
     parser.add_argument("--api-version", help="Stripe API version to pick from a directory")
 
 
 def spec_from_args(args: argparse.Namespace) -> Spec:
-    return load_spec(args.spec, api_version=args.api_version)
+    return load_spec(args.spec, api_version=args.api_version, front_end="cli")

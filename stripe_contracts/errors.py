@@ -7,7 +7,7 @@ parts together so messages stay uniform across the package.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, get_args
 
 if TYPE_CHECKING:
     from stripe_contracts.validation import Violation
@@ -22,30 +22,54 @@ class StripeContractsError(Exception):
         super().__init__(f"{message}\n  hint: {hint}" if hint else message)
 
 
+#: Which front end asked for a spec: its hints name the options the user can type there.
+FrontEnd = Literal["library", "cli", "pytest"]
+
+#: How each front end spells "use this spec" and "use this API version".
+SPEC_OPTIONS: dict[FrontEnd, tuple[str, str]] = {
+    "library": ("load_spec(PATH)", "load_spec(..., api_version=VERSION)"),
+    "cli": ("--spec PATH", "--api-version VERSION"),
+    "pytest": (
+        "--stripe-spec PATH (or the ini key stripe_contracts_spec)",
+        "--stripe-api-version VERSION (or the ini key stripe_contracts_api_version)",
+    ),
+}
+assert set(SPEC_OPTIONS) == set(get_args(FrontEnd))
+
+
 class SpecError(StripeContractsError):
-    """A spec could not be found, read, parsed or trusted."""
+    """A spec could not be found, read, parsed or trusted.
+
+    Constructors take `front_end` so the hint names the option of the front end in use:
+    `--spec` on the command line, `--stripe-spec` under pytest, `load_spec(PATH)` in code.
+    """
 
     @classmethod
-    def missing(cls, source: str) -> SpecError:
+    def missing(cls, source: str, *, front_end: FrontEnd = "library") -> SpecError:
+        spec_option, _ = SPEC_OPTIONS[front_end]
         return cls(
             f"no Stripe OpenAPI spec at {source}",
-            hint="pass --stripe-spec / spec=PATH, or set STRIPE_CONTRACTS_SPEC to a spec file "
-            "or a directory of specs",
+            hint=f"pass {spec_option}, or set STRIPE_CONTRACTS_SPEC to a spec file or a "
+            "directory of specs (with none configured, the spec built into the package is used)",
         )
 
     @classmethod
-    def unreadable(cls, source: str, reason: str) -> SpecError:
+    def unreadable(cls, source: str, reason: str, *, front_end: FrontEnd = "library") -> SpecError:
+        spec_option, _ = SPEC_OPTIONS[front_end]
         return cls(
             f"cannot parse spec {source}: {reason}",
-            hint="the file must be a complete OpenAPI 3.0 document in JSON or YAML; "
-            "download it again if it was truncated",
+            hint="the file must be a complete OpenAPI 3.0 document in JSON or YAML (optionally "
+            f"xz-compressed); download it again if it was truncated, or pass another with "
+            f"{spec_option}",
         )
 
     @classmethod
-    def not_openapi(cls, source: str) -> SpecError:
+    def not_openapi(cls, source: str, *, front_end: FrontEnd = "library") -> SpecError:
+        spec_option, _ = SPEC_OPTIONS[front_end]
         return cls(
             f"{source} is not an OpenAPI document (no 'openapi' version and 'components.schemas')",
-            hint="use Stripe's spec3.json / spec3.yaml from github.com/stripe/openapi",
+            hint="use Stripe's spec3.json / spec3.yaml from github.com/stripe/openapi, passed "
+            f"with {spec_option}",
         )
 
     @classmethod
@@ -57,12 +81,20 @@ class SpecError(StripeContractsError):
         )
 
     @classmethod
-    def no_version(cls, source: str, wanted: str, available: Sequence[str]) -> SpecError:
+    def no_version(
+        cls,
+        source: str,
+        wanted: str,
+        available: Sequence[str],
+        *,
+        front_end: FrontEnd = "library",
+    ) -> SpecError:
         listed = ", ".join(sorted(available)) or "none"
+        spec_option, version_option = SPEC_OPTIONS[front_end]
         return cls(
             f"no spec for Stripe API version {wanted!r} in {source} (available: {listed})",
-            hint="pick one of the available versions with --stripe-api-version / "
-            "api_version=..., or add that version's spec3.json",
+            hint=f"pick one of the available versions with {version_option}, or pass that "
+            f"version's spec3.json with {spec_option}",
         )
 
 

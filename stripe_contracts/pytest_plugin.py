@@ -78,7 +78,12 @@ def _load(config: pytest.Config) -> Spec:
             "stripe_contracts_api_version"
         )
         try:
-            cached = load_spec(sources, api_version=version or None, project_dir=config.rootpath)
+            cached = load_spec(
+                sources,
+                api_version=version or None,
+                project_dir=config.rootpath,
+                front_end="pytest",
+            )
         except Exception as exc:  # reported by the fixture that needs the spec
             cached = exc
         config.stash[_spec_key] = cached
@@ -102,7 +107,8 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 @pytest.fixture(scope="session")
 def stripe_spec(pytestconfig: pytest.Config) -> Spec:
-    """The Stripe OpenAPI spec chosen by --stripe-spec / ini / STRIPE_CONTRACTS_SPEC."""
+    """The Stripe OpenAPI spec chosen by --stripe-spec / ini / STRIPE_CONTRACTS_SPEC /
+    schemas/, else the one built into the package."""
     return _load(pytestconfig)
 
 

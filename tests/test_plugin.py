@@ -69,10 +69,35 @@ def test_missing_spec_is_reported_in_the_header_and_by_the_fixture(
 ) -> None:
     monkeypatch.delenv("STRIPE_CONTRACTS_SPEC", raising=False)
     pytester.makepyfile("def test_v(stripe_spec): pass")
-    result = pytester.runpytest()
+    result = pytester.runpytest("--stripe-spec=missing.json")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
-        ["stripe-contracts: no spec loaded (no Stripe OpenAPI spec*", "*SpecError*"]
+        [
+            "stripe-contracts: no spec loaded (no Stripe OpenAPI spec at missing.json)",
+            "*SpecError*",
+            "*hint: pass --stripe-spec PATH (or the ini key stripe_contracts_spec)*",
+        ]
+    )
+    assert "--spec PATH" not in result.stdout.str()
+
+
+def test_with_no_spec_configured_the_builtin_spec_is_used(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stripe_contracts.spec import BUILTIN_SPEC
+
+    monkeypatch.delenv("STRIPE_CONTRACTS_SPEC", raising=False)
+    pytester.makepyfile(
+        """
+        def test_builtin(stripe_spec, stripe_graph, assert_stripe_valid):
+            assert stripe_spec.api_version == "2026-05-27.dahlia"
+            assert_stripe_valid(stripe_graph.subscription(status="active").customer)
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [f"stripe-contracts: Stripe API 2026-05-27.dahlia ({BUILTIN_SPEC})"]
     )
 
 

@@ -11,7 +11,7 @@ import yaml
 
 from conftest import EXCERPT, SHARED, loopback_server
 from stripe_contracts.errors import SpecError, UnknownObjectType
-from stripe_contracts.spec import ENV_VAR, PinnedSpec, _documents, load_spec
+from stripe_contracts.spec import ENV_VAR, PinnedSpec, _documents, _sources, load_spec
 
 SPEC_2023 = SHARED / "spec3.2023-08-16.json"
 
@@ -100,13 +100,15 @@ def test_resolution_order_env_then_schemas_dir(
     assert load_spec(tiny_spec("2002-02-02"), project_dir=tmp_path).api_version == "2002-02-02"
 
 
-def test_nothing_configured_says_where_it_looked(
+def test_nothing_configured_and_no_builtin_says_where_it_looked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.setattr(_sources, "BUILTIN_SPEC", tmp_path / "not-installed.json.xz")
     with pytest.raises(SpecError, match=ENV_VAR) as info:
         load_spec(project_dir=tmp_path)
     assert "stripe-spec.lock.json" in str(info.value)
+    assert "not-installed.json.xz (the built-in spec is not installed)" in str(info.value)
 
 
 @pytest.fixture

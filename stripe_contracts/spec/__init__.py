@@ -2,15 +2,27 @@
 
 from stripe_contracts.spec._documents import cache_dir
 from stripe_contracts.spec._model import Expandable, Spec
-from stripe_contracts.spec._sources import ENV_VAR, PinnedSpec, download, is_excerpt, load_spec
+from stripe_contracts.spec._sources import (
+    BUILTIN_SPEC,
+    ENV_VAR,
+    PinnedSpec,
+    SpecOnHand,
+    download,
+    is_excerpt,
+    load_spec,
+    specs_on_hand,
+)
 
 __all__ = [
+    "BUILTIN_SPEC",
     "ENV_VAR",
     "Expandable",
     "PinnedSpec",
     "Spec",
+    "SpecOnHand",
     "cache_dir",
     "download",
     "is_excerpt",
     "load_spec",
+    "specs_on_hand",
 ]

@@ -2,6 +2,8 @@
 
 The on-disk cache is keyed by the file's sha256. It stores a small index plus every schema as
 its own marshal blob, so a warm load touches only the index and the schemas a test uses.
+A document may be xz-compressed (`spec3.json.xz`, as the built-in spec is): the key is then
+the sha256 of the compressed file, so a warm load never decompresses it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from stripe_contracts._files import write_atomic
-from stripe_contracts.errors import SpecError
+from stripe_contracts.errors import FrontEnd, SpecError
 
 _CACHE_FORMAT = 2
 _MARSHAL_KEY = f"py{sys.version_info[0]}{sys.version_info[1]}-m{marshal.version}-f{_CACHE_FORMAT}"
@@ -78,12 +80,15 @@ class Document:
 _in_process: dict[tuple[str, int, int], Document] = {}
 
 
-def read_document(path: Path, *, use_cache: bool = True) -> Document:
-    """Parse `path` (JSON or YAML) once per process, and once per content via the disk cache."""
+def read_document(
+    path: Path, *, use_cache: bool = True, front_end: FrontEnd = "library"
+) -> Document:
+    """Parse `path` (JSON or YAML, maybe .xz) once per process, and once per content via the
+    disk cache. `front_end` picks the option names an error's hint gives."""
     try:
         stat = path.stat()
     except FileNotFoundError:
-        raise SpecError.missing(str(path)) from None
+        raise SpecError.missing(str(path), front_end=front_end) from None
     key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
     if key in _in_process:
         return _in_process[key]
@@ -96,7 +101,7 @@ def read_document(path: Path, *, use_cache: bool = True) -> Document:
         digest = hashlib.sha256(raw).hexdigest()
         cached = _read_cache(digest, path) if use_cache else None
         if cached is None:
-            cached = _index(_parse(path, raw), str(path), digest)
+            cached = _index(_parse(path, raw, front_end), str(path), digest, front_end)
             if use_cache:
                 _write_cache(cached)
         if use_cache:
@@ -121,10 +126,19 @@ def looks_like_openapi(path: Path) -> bool:
     return True
 
 
-def _parse(path: Path, raw: bytes) -> JSON:
+def _parse(path: Path, raw: bytes, front_end: FrontEnd = "library") -> JSON:
     source = str(path)
     if not raw.strip():
-        raise SpecError.unreadable(source, "the file is empty")
+        raise SpecError.unreadable(source, "the file is empty", front_end=front_end)
+    if path.suffix.lower() == ".xz":
+        import lzma  # only compressed documents need it
+
+        try:
+            raw = lzma.decompress(raw)
+        except lzma.LZMAError as exc:
+            reason = f"invalid xz data: {exc}"
+            raise SpecError.unreadable(source, reason, front_end=front_end) from None
+        path = path.with_suffix("")  # spec3.json.xz parses as spec3.json
     if path.suffix.lower() in {".yaml", ".yml"}:
         import yaml
 
@@ -132,21 +146,23 @@ def _parse(path: Path, raw: bytes) -> JSON:
         try:
             return yaml.load(raw, Loader=loader)
         except yaml.YAMLError as exc:
-            raise SpecError.unreadable(source, f"invalid YAML: {exc}") from None
+            reason = f"invalid YAML: {exc}"
+            raise SpecError.unreadable(source, reason, front_end=front_end) from None
     try:
         return json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SpecError.unreadable(source, f"invalid JSON: {exc}") from None
+        reason = f"invalid JSON: {exc}"
+        raise SpecError.unreadable(source, reason, front_end=front_end) from None
 
 
-def _index(data: JSON, source: str, digest: str) -> Document:
+def _index(data: JSON, source: str, digest: str, front_end: FrontEnd = "library") -> Document:
     if not (
         isinstance(data, dict)
         and isinstance(data.get("openapi"), str)
         and isinstance(data.get("components"), dict)
         and isinstance(data["components"].get("schemas"), dict)
     ):
-        raise SpecError.not_openapi(source)
+        raise SpecError.not_openapi(source, front_end=front_end)
     info = data.get("info")
     version = str((info or {}).get("version") or "unknown") if isinstance(info, dict) else "unknown"
     schemas: dict[str, JSON] = data["components"]["schemas"]

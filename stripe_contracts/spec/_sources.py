@@ -1,4 +1,5 @@
-"""Find the spec to use: explicit sources, `STRIPE_CONTRACTS_SPEC`, `schemas/`, pinned download.
+"""Find the spec to use: explicit sources, `STRIPE_CONTRACTS_SPEC`, `schemas/`, pinned download,
+and last the spec built into the package (`builtin/`, xz-compressed, with Stripe's licence).
 
 A directory may hold several specs: the full spec whose `info.version` matches the requested
 API version is the base (the newest one when no version is asked for) and every excerpt in the
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stripe_contracts._files import write_atomic
-from stripe_contracts.errors import SpecError
+from stripe_contracts.errors import FrontEnd, SpecError
 from stripe_contracts.spec._documents import (
     Document,
     cache_dir,
@@ -27,6 +28,9 @@ from stripe_contracts.spec._model import Spec
 ENV_VAR = "STRIPE_CONTRACTS_SPEC"
 LOCK_FILE = "stripe-spec.lock.json"
 EXCERPT_MAX_SCHEMAS = 100
+#: The spec used when nothing is configured: the newest full spec on hand when this version of
+#: the package was made (its source: `builtin/README.md`).
+BUILTIN_SPEC = Path(__file__).resolve().parent / "builtin" / "spec3.2026-05-27.dahlia.json.xz"
 _SPEC_SUFFIXES = {".json", ".yaml", ".yml"}
 
 
@@ -46,29 +50,35 @@ def load_spec(
     *,
     api_version: str | None = None,
     project_dir: str | os.PathLike[str] | None = None,
+    front_end: FrontEnd = "library",
 ) -> Spec:
     """Load and layer Stripe OpenAPI documents into a `Spec`.
 
-    `source` is a file, a directory of specs, a parsed dict, a `PinnedSpec`, or a sequence of
-    those layered in order. Without it: `STRIPE_CONTRACTS_SPEC` (paths separated by
-    `os.pathsep`), then `<project_dir>/schemas/` if it holds OpenAPI documents, then the pin in
-    `<project_dir>/schemas/stripe-spec.lock.json` (`{"url": ..., "sha256": ...}`).
+    `source` is a file (JSON, YAML, or either xz-compressed), a directory of specs, a parsed
+    dict, a `PinnedSpec`, or a sequence of those layered in order. Without it:
+    `STRIPE_CONTRACTS_SPEC` (paths separated by `os.pathsep`), then `<project_dir>/schemas/` if
+    it holds OpenAPI documents, then the pin in `<project_dir>/schemas/stripe-spec.lock.json`
+    (`{"url": ..., "sha256": ...}`), and last `BUILTIN_SPEC`. `front_end` ("cli", "pytest")
+    makes error hints name that front end's options instead of `load_spec`'s.
     """
-    sources = _resolve(source, Path(project_dir or Path.cwd()))
+    sources = _resolve(source, Path(project_dir or Path.cwd()), front_end)
     documents: list[Document] = []
     for item in sources:
-        documents.extend(_documents_for(item, api_version))
+        documents.extend(_documents_for(item, api_version, front_end))
     spec = Spec(documents)
     if api_version and not _version_matches(spec.api_version, api_version):
         raise SpecError.no_version(
             " + ".join(d.source for d in documents),
             api_version,
             [d.api_version for d in documents],
+            front_end=front_end,
         )
     return spec
 
 
-def _resolve(source: SpecSource | Sequence[SpecSource] | None, project: Path) -> list[SpecSource]:
+def _resolve(
+    source: SpecSource | Sequence[SpecSource] | None, project: Path, front_end: FrontEnd
+) -> list[SpecSource]:
     if source is not None:
         if isinstance(source, (str, os.PathLike, PinnedSpec, dict)):
             return [source]
@@ -82,30 +92,41 @@ def _resolve(source: SpecSource | Sequence[SpecSource] | None, project: Path) ->
     lock = schemas / LOCK_FILE
     if lock.is_file():
         return [_read_lock(lock)]
-    raise SpecError.missing(f"{ENV_VAR} (unset), {schemas}/ (no OpenAPI documents), {lock}")
+    if BUILTIN_SPEC.is_file():
+        return [BUILTIN_SPEC]
+    raise SpecError.missing(
+        f"{ENV_VAR} (unset), {schemas}/ (no OpenAPI documents), {lock}, "
+        f"{BUILTIN_SPEC} (the built-in spec is not installed)",
+        front_end=front_end,
+    )
 
 
-def _documents_for(item: SpecSource, api_version: str | None) -> list[Document]:
+def _documents_for(
+    item: SpecSource, api_version: str | None, front_end: FrontEnd
+) -> list[Document]:
     if isinstance(item, dict):
         return [document_from_dict(item)]
     if isinstance(item, PinnedSpec):
-        return [read_document(download(item))]
+        return [read_document(download(item), front_end=front_end)]
     path = Path(item)
     if path.is_dir():
-        return _from_directory(path, api_version)
-    return [read_document(path)]
+        return _from_directory(path, api_version, front_end)
+    return [read_document(path, front_end=front_end)]
 
 
-def _from_directory(directory: Path, api_version: str | None) -> list[Document]:
+def _from_directory(
+    directory: Path, api_version: str | None, front_end: FrontEnd
+) -> list[Document]:
     documents = _spec_files(directory)
     if not documents:
-        raise SpecError.missing(f"{directory}/ (no OpenAPI documents in it)")
+        raise SpecError.missing(f"{directory}/ (no OpenAPI documents in it)", front_end=front_end)
     full = [d for d in documents if d.schema_count >= EXCERPT_MAX_SCHEMAS]
     excerpts = [d for d in documents if d.schema_count < EXCERPT_MAX_SCHEMAS]
     if api_version:
         bases = [d for d in full if _version_matches(d.api_version, api_version)]
         if not bases:
-            raise SpecError.no_version(str(directory), api_version, [d.api_version for d in full])
+            available = [d.api_version for d in full]
+            raise SpecError.no_version(str(directory), api_version, available, front_end=front_end)
     else:
         bases = sorted(full, key=lambda d: d.api_version)[-1:]
     if not bases:  # only excerpts: layer them alone
@@ -116,13 +137,21 @@ def _from_directory(directory: Path, api_version: str | None) -> list[Document]:
 def _spec_files(directory: Path) -> list[Document]:
     found = []
     for path in sorted(directory.iterdir()):
-        if path.suffix.lower() not in _SPEC_SUFFIXES or not path.is_file():
+        if not _is_spec_name(path) or not path.is_file():
             continue
         try:
             found.append(read_document(path))
         except SpecError:
             continue  # fixtures, manifests and other JSON live beside specs
     return found
+
+
+def _is_spec_name(path: Path) -> bool:
+    """spec3.json, spec3.yaml, and either compressed: spec3.json.xz."""
+    suffix = path.suffix.lower()
+    if suffix == ".xz":
+        suffix = Path(path.stem).suffix.lower()
+    return suffix in _SPEC_SUFFIXES
 
 
 def is_excerpt(path: str | os.PathLike[str]) -> bool:
@@ -146,10 +175,14 @@ def _read_lock(lock: Path) -> PinnedSpec:
         ) from None
 
 
+def _download_target(pin: PinnedSpec) -> Path:
+    suffix = Path(pin.url.split("?")[0]).suffix or ".json"
+    return cache_dir() / "downloads" / f"{pin.sha256}{suffix}"
+
+
 def download(pin: PinnedSpec) -> Path:
     """Fetch `pin.url` into the user cache once; a checksum mismatch is an error."""
-    suffix = Path(pin.url.split("?")[0]).suffix or ".json"
-    target = cache_dir() / "downloads" / f"{pin.sha256}{suffix}"
+    target = _download_target(pin)
     if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == pin.sha256:
         return target
     import urllib.request  # only a pinned download needs HTTP: keep it off every import
@@ -167,3 +200,74 @@ def download(pin: PinnedSpec) -> Path:
         raise SpecError.checksum(pin.url, pin.sha256, actual)
     write_atomic(target, body)
     return target
+
+
+@dataclass(frozen=True)
+class SpecOnHand:
+    """One spec `load_spec` could use: its API version (None until downloaded), where it is
+    configured (`source`), and its file (or URL)."""
+
+    api_version: str | None
+    source: str
+    path: str
+
+
+def specs_on_hand(
+    sources: Sequence[str | os.PathLike[str]] | None = None,
+    *,
+    project_dir: str | os.PathLike[str] | None = None,
+    front_end: FrontEnd = "library",
+) -> list[SpecOnHand]:
+    """Every spec on hand, in `load_spec`'s order of precedence: `sources` ("argument"),
+    `STRIPE_CONTRACTS_SPEC`, `schemas/`, the pinned download ("lock"), other downloads in the
+    cache ("download cache"), and the built-in spec ("built-in"). Nothing is downloaded.
+
+    A configured path that does not exist or is not a spec is an error; a directory lists
+    every OpenAPI document in it.
+    """
+    project = Path(project_dir or Path.cwd())
+    found: list[SpecOnHand] = []
+    configured = [("argument", p) for p in sources or []]
+    configured += [
+        ("STRIPE_CONTRACTS_SPEC", p) for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p
+    ]
+    schemas = project / "schemas"
+    if schemas.is_dir() and _spec_files(schemas):
+        configured.append(("schemas/", schemas))
+    for label, item in configured:
+        for document in _listed(Path(item), front_end):
+            found.append(SpecOnHand(document.api_version, label, document.source))
+    pinned: Path | None = None
+    lock = schemas / LOCK_FILE
+    if lock.is_file():
+        pin = _read_lock(lock)
+        pinned = _download_target(pin)
+        if pinned.is_file():
+            found.append(SpecOnHand(_version_of(pinned), "lock", str(pinned)))
+        else:
+            found.append(SpecOnHand(None, "lock", pin.url))
+    downloads = cache_dir() / "downloads"
+    if downloads.is_dir():
+        for path in sorted(downloads.iterdir()):
+            version = None if path == pinned else _version_of(path)
+            if version is not None:
+                found.append(SpecOnHand(version, "download cache", str(path)))
+    if BUILTIN_SPEC.is_file():
+        found.append(SpecOnHand(_version_of(BUILTIN_SPEC), "built-in", str(BUILTIN_SPEC)))
+    return found
+
+
+def _listed(path: Path, front_end: FrontEnd) -> list[Document]:
+    if not path.is_dir():
+        return [read_document(path, front_end=front_end)]
+    documents = _spec_files(path)
+    if not documents:
+        raise SpecError.missing(f"{path}/ (no OpenAPI documents in it)", front_end=front_end)
+    return documents
+
+
+def _version_of(path: Path) -> str | None:
+    try:
+        return read_document(path).api_version
+    except SpecError:
+        return None  # a damaged download is fetched again by `download`: not on hand
