@@ -1,8 +1,10 @@
 """Write semantic values onto a spec version's skeleton: only where the version has a home.
 
-`fill(spec, "invoice", {...})` starts from the invoice skeleton (every property the version
-defines) and writes each value whose field the version defines; sub-hashes and list elements
-are filtered the same way, and a value with no home is dropped, never invented.
+`fill(spec, "invoice", {...})` starts from the invoice skeleton (the properties Stripe sends
+by default, `spec/presence.py`) and writes each value whose field the version defines;
+sub-hashes and list elements are filtered the same way, and a value with no home is dropped,
+never invented. Includable properties are dropped too: `graph/expand.py` adds them back for
+the requests that expand them.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from stripe_contracts.spec import Spec
+from stripe_contracts.spec.presence import is_includable
 from stripe_contracts.spec.skeleton import skeleton, skeleton_of
 
 JSON = Any
@@ -25,7 +28,10 @@ def fill(spec: Spec, object_type: str, values: dict[str, JSON]) -> dict[str, JSO
     """The skeleton of `object_type` with `values` written where the version has a home."""
     name = spec.schema_name_for(object_type)
     obj = skeleton(spec, name)
-    _merge(spec, spec.schema(name), obj, values)
+    schema = spec.schema(name)
+    required = schema.get("required") or ()
+    values = {k: v for k, v in values.items() if k in required or not is_includable(name, k)}
+    _merge(spec, schema, obj, values)
     return obj
 
 

@@ -58,6 +58,8 @@ def render(model: BillingModel, spec: Spec) -> dict[str, dict[str, JSON]]:
             "invoice_settings": {"default_payment_method": m.payment_method_id},
             "preferred_locales": [],
             "tax_exempt": "none",
+            "balance": 0,
+            "metadata": {},
             **m.overrides.get("customer", {}),
         },
     )
@@ -273,6 +275,13 @@ def render_charge(spec: Spec, m: BillingModel, charge: Charge) -> dict[str, JSON
             "calculated_statement_descriptor": "STRIPE CONTRACTS",
             "livemode": False,
             "metadata": {},
+            "refunds": {
+                "object": "list",
+                "data": [],
+                "has_more": False,
+                "total_count": 0,
+                "url": f"/v1/charges/{charge.id}/refunds",
+            },
             **m.overrides.get("charge", {}),
         },
     )
@@ -340,6 +349,7 @@ def render_payment_intent(
                 "url": f"/v1/charges?payment_intent={pi.id}",
             },
             "receipt_email": m.person.email if pi.status == "succeeded" else None,
+            "amount_details": {"tip": {}},
             **m.overrides.get("payment_intent", {}),
         },
     )

@@ -1,9 +1,10 @@
-"""Skeletons: a complete, type-correct object for a schema of one spec version.
+"""Skeletons: the properties Stripe sends by default for a schema of one spec version.
 
-Every property the version defines is present: nullable ones null, lists as empty list
-objects, sub-hashes filled in recursively, enums at their first value, ids and strings empty.
-A skeleton validates against its own schema by construction; the graph builder writes the
-semantic model onto it. Built once per (spec, schema) and copied per use.
+A skeleton holds exactly the properties `presence.sent_by_default` names: nullable ones null,
+lists as empty list objects, sub-hashes filled in recursively, enums at their first value.
+Required ids, strings and numbers start as `""` / `0`: the graph builder writes the semantic
+model onto the skeleton and must replace every one (tests scan for survivors). Built once per
+(spec, schema) and copied per use.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import marshal
 from typing import Any
 
 from stripe_contracts.spec._model import Spec
+from stripe_contracts.spec.presence import sent_by_default
 
 JSON = Any
 _REF_PREFIX = "#/components/schemas/"
@@ -33,7 +35,9 @@ def skeleton(spec: Spec, schema_name: str) -> dict[str, JSON]:
     key = (spec.key, schema_name)
     template = _templates.get(key)
     if template is None:
-        template = _templates[key] = _template(_build(spec, spec.schema(schema_name), 0))
+        template = _templates[key] = _template(
+            _build(spec, spec.schema(schema_name), 0, schema_name)
+        )
     return _copy(template)
 
 
@@ -42,7 +46,7 @@ def skeleton_of(spec: Spec, schema: JSON) -> dict[str, JSON]:
     key = (spec.key, id(schema))
     cached = _inline_templates.get(key)
     if cached is None:
-        built = _build(spec, {k: v for k, v in schema.items() if k != "nullable"}, 0)
+        built = _build(spec, {k: v for k, v in schema.items() if k != "nullable"}, 0, None)
         cached = _inline_templates[key] = (schema, _template(built))
     return _copy(cached[1])
 
@@ -60,16 +64,18 @@ def _copy(template: _Template) -> dict[str, JSON]:
     return copy
 
 
-def _build(spec: Spec, node: JSON, depth: int) -> JSON:
+def _build(spec: Spec, node: JSON, depth: int, name: str | None) -> JSON:
+    """The skeleton of `node`, the schema named `name` (None for an inline one)."""
     if depth > _MAX_DEPTH:
         raise RecursionError(f"schema nesting deeper than {_MAX_DEPTH} levels")
     if "$ref" in node:
-        return _build(spec, spec.schema(node["$ref"][len(_REF_PREFIX) :]), depth + 1)
+        ref = node["$ref"][len(_REF_PREFIX) :]
+        return _build(spec, spec.schema(ref), depth + 1, ref)
     if node.get("nullable"):
         return None
     if "anyOf" in node:
         first = node["anyOf"][0]
-        return "" if first.get("type") == "string" else _build(spec, first, depth + 1)
+        return "" if first.get("type") == "string" else _build(spec, first, depth + 1, None)
     if "enum" in node:
         return node["enum"][0]
     kind = node.get("type")
@@ -86,22 +92,11 @@ def _build(spec: Spec, node: JSON, depth: int) -> JSON:
             return listing
         required = set(node.get("required") or ())
         return {
-            name: _build(spec, sub, depth + 1)
-            for name, sub in props.items()
-            if name in required or not _embeds_resource(spec, sub)
+            prop: _build(spec, sub, depth + 1, None)
+            for prop, sub in props.items()
+            if sent_by_default(name, prop, sub, required)
         }
     return {"string": "", "integer": 0, "number": 0, "boolean": False, "array": []}.get(str(kind))
-
-
-def _embeds_resource(spec: Spec, node: JSON) -> bool:
-    """An optional property holding a whole other resource (e.g. `last_payment_error.source`):
-    Stripe leaves it out rather than sending an empty one, and so does the skeleton."""
-    branches = node.get("anyOf") or [node]
-    refs = [b.get("$ref") for b in branches]
-    return all(
-        isinstance(ref, str) and spec.schema(ref[len(_REF_PREFIX) :]).get("x-resourceId")
-        for ref in refs
-    )
 
 
 def _is_list_object(props: dict[str, JSON]) -> bool:
