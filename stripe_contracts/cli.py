@@ -117,6 +117,18 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--format", choices=("text", "json"), default="text")
     listing.set_defaults(handler=_scenarios)
 
+    on_hand = commands.add_parser(
+        "specs",
+        help="list the Stripe specs on hand and where each comes from",
+        description="Print every spec a command could use, first the one that wins: --spec, "
+        "$STRIPE_CONTRACTS_SPEC, ./schemas/, the pin in ./schemas/stripe-spec.lock.json, "
+        "downloads in the cache, the built-in spec; each with its API version, source and "
+        "path. Writes and downloads nothing.",
+    )
+    on_hand.add_argument("--spec", action="append", type=Path, metavar="PATH")
+    on_hand.add_argument("--format", choices=("text", "json"), default="text")
+    on_hand.set_defaults(handler=_specs)
+
     sign = commands.add_parser(
         "sign",
         help="print the Stripe-Signature header for a webhook payload file",
@@ -310,6 +322,22 @@ def _scenarios(args: argparse.Namespace) -> int:
         width = max(len(str(r["name"])) for r in rows)
         for row in rows:
             print(f"{row['name']:<{width}}  {row['description']}")
+    return EXIT_OK
+
+
+def _specs(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from stripe_contracts.spec import specs_on_hand
+
+    rows = [asdict(row) for row in specs_on_hand(args.spec, front_end="cli")]
+    if args.format == "json":
+        print(json.dumps(rows, indent=2))
+        return EXIT_OK
+    cells = [(r["api_version"] or "(not downloaded)", r["source"], r["path"]) for r in rows]
+    widths = [max((len(c[i]) for c in cells), default=0) for i in range(2)]
+    for version, source, path in cells:
+        print(f"{version:<{widths[0]}}  {source:<{widths[1]}}  {path}")
     return EXIT_OK
 
 

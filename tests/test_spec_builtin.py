@@ -38,9 +38,10 @@ def test_the_builtin_spec_is_the_shared_dahlia_spec_compressed_as_it_is() -> Non
     shared = SHARED / f"spec3.{BUILTIN_VERSION}.json"
     assert lzma.decompress(BUILTIN_SPEC.read_bytes()) == shared.read_bytes()
     assert (BUILTIN_SPEC.parent / "LICENSE").read_bytes() == (SHARED / "LICENSE").read_bytes()
-    assert hashlib.sha256(shared.read_bytes()).hexdigest() in (
-        BUILTIN_SPEC.parent / "README.md"
-    ).read_text()
+    assert (
+        hashlib.sha256(shared.read_bytes()).hexdigest()
+        in (BUILTIN_SPEC.parent / "README.md").read_text()
+    )
 
 
 def test_the_builtin_spec_is_the_only_spec_in_the_repository() -> None:
@@ -123,9 +124,7 @@ FRONT_ENDS = {
 
 
 @pytest.mark.parametrize("front_end", list(FRONT_ENDS))
-def test_a_missing_spec_names_the_option_of_the_front_end(
-    front_end: str, empty_dir: Path
-) -> None:
+def test_a_missing_spec_names_the_option_of_the_front_end(front_end: str, empty_dir: Path) -> None:
     with pytest.raises(SpecError) as info:
         load_spec(empty_dir / "missing.json", front_end=front_end)  # type: ignore[arg-type]
     spec_option, _ = FRONT_ENDS[front_end]

@@ -135,12 +135,16 @@ def _from_directory(
 
 
 def _spec_files(directory: Path) -> list[Document]:
+    return [document for _, document in _spec_paths(directory)]
+
+
+def _spec_paths(directory: Path) -> list[tuple[Path, Document]]:
     found = []
     for path in sorted(directory.iterdir()):
         if not _is_spec_name(path) or not path.is_file():
             continue
         try:
-            found.append(read_document(path))
+            found.append((path, read_document(path)))
         except SpecError:
             continue  # fixtures, manifests and other JSON live beside specs
     return found
@@ -235,8 +239,8 @@ def specs_on_hand(
     if schemas.is_dir() and _spec_files(schemas):
         configured.append(("schemas/", schemas))
     for label, item in configured:
-        for document in _listed(Path(item), front_end):
-            found.append(SpecOnHand(document.api_version, label, document.source))
+        for path, document in _listed(Path(item), front_end):
+            found.append(SpecOnHand(document.api_version, label, str(path)))
     pinned: Path | None = None
     lock = schemas / LOCK_FILE
     if lock.is_file():
@@ -257,10 +261,10 @@ def specs_on_hand(
     return found
 
 
-def _listed(path: Path, front_end: FrontEnd) -> list[Document]:
+def _listed(path: Path, front_end: FrontEnd) -> list[tuple[Path, Document]]:
     if not path.is_dir():
-        return [read_document(path, front_end=front_end)]
-    documents = _spec_files(path)
+        return [(path, read_document(path, front_end=front_end))]
+    documents = _spec_paths(path)
     if not documents:
         raise SpecError.missing(f"{path}/ (no OpenAPI documents in it)", front_end=front_end)
     return documents
