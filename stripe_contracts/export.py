@@ -1,20 +1,18 @@
 """Bundles: a graph's objects as files another language can load, byte-for-byte deterministic.
 
 `bundle_files` is pure (graph -> {relative path: bytes}); `write_bundle` puts those files on
-disk atomically: they are written into a temporary sibling directory that is renamed into
-place, so a failure never leaves a half-written bundle, and an existing non-empty directory is
-replaced only when the caller says `force`.
+disk atomically: they are written and synced into a temporary sibling directory that is
+renamed into place (`_dirs`), so a failure never leaves a half-written bundle, and an existing
+non-empty directory is replaced only when the caller says `force`.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from stripe_contracts._dirs import check_target, put_in_place, staging_beside, write_tree
 from stripe_contracts._json import dump_json, dump_json_line
 from stripe_contracts.errors import InvalidArgument, StripeContractsError
 from stripe_contracts.graph.builder import Graph, GraphBuilder
@@ -186,13 +184,14 @@ def all_bundles(
 
 
 def write_bundle(files: Mapping[str, bytes], out: Path, *, force: bool = False) -> None:
-    """Write `files` under `out` atomically; refuse to replace a non-empty `out` unless `force`."""
+    """Write `files` under `out` atomically; refuse to replace a non-empty `out` unless `force`.
+
+    `out` is checked first and replaced last only if it is still what was checked (see
+    `_dirs`): a directory that appears or changes meanwhile is left alone and the write fails.
+    """
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise StripeContractsError(
-            f"--out {out} is a file, not a directory", hint="choose a directory path for --out"
-        )
-    if out.is_dir() and any(out.iterdir()):
+    seen = check_target(out)
+    if seen is not None and not seen.empty:
         if not force:
             raise StripeContractsError(
                 f"--out {out} is not empty; refusing to overwrite it",
@@ -204,20 +203,6 @@ def write_bundle(files: Mapping[str, bytes], out: Path, *, force: bool = False) 
                 "replaces only bundles",
                 hint="choose a new directory for the bundle",
             )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
-    try:
-        for relative, data in sorted(files.items()):
-            target = staging / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        if out.is_dir():
-            retired = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".old"))
-            os.replace(out, retired / "bundle")
-            os.replace(staging, out)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    with staging_beside(out) as staging:
+        write_tree(staging, files)
+        put_in_place(staging, out, seen)
