@@ -27,10 +27,13 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 import vcr
+import yaml
 from vcr.persisters.filesystem import CassetteNotFoundError, FilesystemPersister
 from vcr.serialize import serialize
+from vcr.serializers import yamlserializer
 from vcr.util import read_body
 
+from stripe_contracts import _yaml
 from stripe_contracts.cassettes.files import CassetteError, header, write_atomic
 from stripe_contracts.cassettes.match import (
     body_differences,
@@ -141,6 +144,7 @@ def open_cassette(
         serializer=options.pop("serializer", "json" if path.suffix == ".json" else "yaml"),
         decode_compressed_response=True,
     )
+    recorder.register_serializer("yaml", _YamlSerializer)
     recorder.register_matcher("query_params", query_params)
     recorder.register_matcher("body_params", body_params)
     recorder.register_persister(_Persister(state))
@@ -234,6 +238,22 @@ def _scrub_response(pii: bool) -> Callable[[Any], Any]:
 
 
 # -- files -------------------------------------------------------------------------------------
+
+
+class _YamlSerializer:
+    """vcrpy's YAML serializer (its tags, its checks), but without aliases either way: a
+    cassette using one is refused (billion laughs, see `_yaml`), and none is written."""
+
+    loader = _yaml.refusing_aliases(getattr(yamlserializer, "_CassetteLoader", _yaml.Loader))
+    dumper = _yaml.writing_no_aliases(getattr(yamlserializer, "_CassetteDumper", yaml.SafeDumper))
+
+    @classmethod
+    def deserialize(cls, cassette_string: str) -> Any:
+        return yaml.load(cassette_string, Loader=cls.loader)  # a SafeLoader subclass
+
+    @classmethod
+    def serialize(cls, cassette_dict: Any) -> str:
+        return str(yaml.dump(cassette_dict, Dumper=cls.dumper))
 
 
 class _Persister:

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from stripe_contracts import _yaml
 from stripe_contracts._files import write_atomic
 from stripe_contracts.errors import StripeContractsError
 
@@ -132,7 +133,7 @@ def read_cassette(path: str | os.PathLike[str]) -> list[Interaction]:
         raise CassetteError.unreadable(path, str(exc)) from None
     try:
         is_json = Path(path).suffix.lower() == ".json"
-        data = json.loads(text) if is_json else yaml.safe_load(text)
+        data = json.loads(text) if is_json else _yaml.load(text)  # no aliases: see _yaml
     except (ValueError, yaml.YAMLError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise CassetteError.unreadable(path, f"not valid YAML/JSON ({reason})") from None

@@ -14,8 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from stripe_contracts import _yaml
 from stripe_contracts.cassettes.files import write_atomic
 from stripe_contracts.cassettes.form import encode_form
 from stripe_contracts.errors import StripeContractsError
@@ -68,7 +67,7 @@ def write_cassette(cassette: dict[str, JSON], path: Path, *, force: bool = False
     text = (
         json.dumps(cassette, indent=2, sort_keys=True) + "\n"
         if path.suffix == ".json"
-        else yaml.safe_dump(cassette, sort_keys=True, allow_unicode=True)
+        else _yaml.dump(cassette, sort_keys=True, allow_unicode=True)
     )
     try:
         write_atomic(path, text, replace=force)
