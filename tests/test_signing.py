@@ -319,3 +319,79 @@ def test_any_single_byte_change_fails_verification(
     tampered = payload[:index] + bytes([value]) + payload[index + 1 :]
     with pytest.raises(SignatureVerificationError, match="no v1 signature"):
         verify_signature(tampered, header, secret, now=timestamp)
+
+
+# -- hostile headers ---------------------------------------------------------------------------
+
+
+def test_a_signature_with_its_last_hex_character_changed_is_rejected() -> None:
+    """Every character of the digest counts: a check of only a prefix would accept these."""
+    header = hmac_header(PAYLOAD, SECRET, T)
+    digest = header.rsplit("v1=", 1)[1]
+    assert verify_signature(PAYLOAD, header, SECRET, now=T) == T
+    flip = {c: "0123456789abcdef"[(int(c, 16) + 1) % 16] for c in "0123456789abcdef"}
+    changed = [digest[:i] + flip[digest[i]] + digest[i + 1 :] for i in range(len(digest))]
+    for forged in [changed[-1], *changed, digest[:-1], digest[:8], digest + "0"]:
+        with pytest.raises(SignatureVerificationError, match="no v1 signature"):
+            verify_signature(PAYLOAD, f"t={T},v1={forged}", SECRET, now=T)
+
+
+HUGE_T = "t=" + "9" * 5000 + ",v1=" + "a" * 64
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        HUGE_T,
+        "t=" + "1" * 4301 + ",v1=ab",
+        "t=" + "1" * 21 + ",v1=ab",
+        "t=\u0661\u0667" + "\u0660" * 8 + ",v1=ab",  # Arabic-Indic digits: int() takes them
+        "t=1700000000\n,v1=ab",
+        "t=\uff11\uff17,v1=ab",  # fullwidth digits
+        "t=1,v1=\udcff",
+        "t=1,ünï=x,v1=ab",
+        ",".join(f"k{i}=x" for i in range(2000)) + ",t=1",
+    ],
+    ids=[
+        "5000-digit-t",
+        "4301-digit-t",
+        "21-digit-t",
+        "arabic-digits",
+        "newline",
+        "fullwidth",
+        "surrogate",
+        "non-ascii-key",
+        "2000-keys",
+    ],
+)
+def test_hostile_headers_raise_only_signature_verification_error(header: str) -> None:
+    with pytest.raises(SignatureVerificationError) as caught:
+        verify_signature(PAYLOAD, header, SECRET, now=T)
+    assert len(str(caught.value)) < 1500  # the header is quoted only in part
+
+
+def test_the_longest_allowed_timestamp_still_verifies() -> None:
+    header = hmac_header(PAYLOAD, SECRET, 10**20 - 1)
+    assert verify_signature(PAYLOAD, header, SECRET, now=10**20 - 1) == 10**20 - 1
+
+
+header_entries = st.one_of(
+    st.text(max_size=30),
+    st.text(alphabet="0123456789", max_size=6000).map("t={}".format),
+    st.text(max_size=12).map("t={}".format),
+    st.text(alphabet="0123456789abcdef", max_size=70).map("v1={}".format),
+    st.text(max_size=70).map("v1={}".format),
+    st.from_regex(r"\A\w{0,8}=.{0,20}\Z"),
+)
+
+
+@given(header=st.one_of(st.text(), st.lists(header_entries, max_size=6).map(",".join)))
+@example(header=HUGE_T)
+@example(header=GOLDEN[:-1] + "f")
+def test_any_header_string_gives_a_timestamp_or_signature_verification_error(
+    header: str,
+) -> None:
+    try:
+        verify_signature(PAYLOAD, header, SECRET, now=T)
+    except SignatureVerificationError as exc:
+        assert len(str(exc)) < 1500

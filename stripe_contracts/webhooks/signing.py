@@ -23,7 +23,12 @@ DEFAULT_TOLERANCE = 300
 _SCHEME = "v1"
 _SHAPE = "'t=<unix seconds>,v1=<hex HMAC-SHA256>'"
 _ENTRY = re.compile(r"(\w+)=(.*)", re.ASCII | re.DOTALL)
-_SECONDS = re.compile(r"[0-9]+")
+#: Unix seconds as decimal ASCII digits, at most 20 of them (any 64-bit time): a longer `t=`
+#: is a forgery, and int() of thousands of digits would raise a bare ValueError.
+_MAX_DIGITS = 20
+_SECONDS = re.compile(rf"[0-9]{{1,{_MAX_DIGITS}}}")
+#: How much of a header an error message quotes: it is attacker-controlled and may be huge.
+_QUOTED = 120
 
 
 class SignatureVerificationError(StripeContractsError):
@@ -40,7 +45,7 @@ class SignatureVerificationError(StripeContractsError):
     @classmethod
     def unparseable(cls, header: str, reason: str) -> SignatureVerificationError:
         return cls(
-            f"cannot parse Stripe-Signature header {header!r}: {reason}",
+            f"cannot parse Stripe-Signature header {_quote(header)}: {reason}",
             hint=f"the header must look like {_SHAPE}, comma-separated without spaces; pass the "
             "raw header value exactly as received",
         )
@@ -48,15 +53,17 @@ class SignatureVerificationError(StripeContractsError):
     @classmethod
     def no_timestamp(cls, header: str) -> SignatureVerificationError:
         return cls(
-            f"Stripe-Signature header {header!r} has no t= timestamp",
+            f"Stripe-Signature header {_quote(header)} has no t= timestamp",
             hint=f"the header must look like {_SHAPE}; sign with sign_payload(), which writes t=",
         )
 
     @classmethod
     def no_signatures(cls, header: str, keys: Sequence[str]) -> SignatureVerificationError:
         found = ", ".join(f"{key}=" for key in keys) or "nothing but t="
+        if len(found) > _QUOTED:
+            found = f"{found[:_QUOTED]}... ({len(keys)} entries)"
         return cls(
-            f"Stripe-Signature header {header!r} has no v1= signature (found {found})",
+            f"Stripe-Signature header {_quote(header)} has no v1= signature (found {found})",
             hint="only v1 (HMAC-SHA256) signatures are checked; other schemes such as Stripe's "
             "test-mode v0 are ignored to prevent downgrade attacks; sign with sign_payload(), "
             "which writes one v1= entry per secret",
@@ -143,7 +150,7 @@ def _parse(header: str) -> tuple[int, list[str]]:
         match = _ENTRY.fullmatch(entry)
         if match is None:
             raise SignatureVerificationError.unparseable(
-                header, f"entry {entry!r} is not key=value"
+                header, f"entry {_quote(entry)} is not key=value"
             )
         key, value = match.groups()
         if key == "t":
@@ -158,7 +165,10 @@ def _parse(header: str) -> tuple[int, list[str]]:
         reason = f"it has {len(timestamps)} t= entries, expected one"
         raise SignatureVerificationError.unparseable(header, reason)
     if not _SECONDS.fullmatch(timestamps[0]):
-        reason = f"t={timestamps[0]!r} is not a whole, non-negative number of Unix seconds"
+        reason = (
+            f"t={_quote(timestamps[0])} is not a whole, non-negative number of Unix seconds "
+            f"(at most {_MAX_DIGITS} digits 0-9)"
+        )
         raise SignatureVerificationError.unparseable(header, reason)
     if not signatures:
         raise SignatureVerificationError.no_signatures(header, others)
@@ -200,6 +210,13 @@ def _check_seconds(name: str, value: int) -> None:
             f"{name}={value!r} is not a whole, non-negative number of seconds",
             hint="pass an int, e.g. a Unix timestamp from the test's explicit clock",
         )
+
+
+def _quote(text: str) -> str:
+    """`text` as repr() shows it, cut to its first characters if it is long."""
+    if len(text) <= _QUOTED:
+        return repr(text)
+    return f"{text[:_QUOTED]!r}... ({len(text)} characters)"
 
 
 def _count(number: int, noun: str) -> str:
