@@ -1,5 +1,6 @@
-"""The one way files are written: atomically, never over an existing file unless asked, and
-never over anything that is not a regular file."""
+"""Files on disk, safely: the one way files are written (atomically, never over an existing
+file unless asked, never over anything that is not a regular file), and the one way an input
+file of bounded size is read."""
 
 from __future__ import annotations
 
@@ -20,6 +21,34 @@ _KINDS = (
     (stat.S_ISBLK, "a block device"),
     (stat.S_ISSOCK, "a socket"),
 )
+
+
+#: The most a payload file (`sign`, `verify`) may hold. A webhook payload is one event, a few
+#: KB and rarely more than a few hundred; 16 MiB is ample, and keeps /dev/zero or a mistaken
+#: multi-gigabyte file from being read into memory.
+MAX_PAYLOAD_BYTES = 16 * 1024 * 1024
+
+
+class UnusableInput(StripeContractsError):
+    """An input file that cannot or must not be read."""
+
+    @classmethod
+    def unreadable(cls, path: str, reason: str) -> UnusableInput:
+        return cls(f"{path}: cannot read: {reason}", hint="pass the path of a readable file")
+
+    @classmethod
+    def not_regular_file(cls, path: str, kind: str) -> UnusableInput:
+        return cls(
+            f"{path} is {kind}, not a regular file; refusing to read it",
+            hint="save the input to a file first and pass that file's path",
+        )
+
+    @classmethod
+    def too_big(cls, path: str, limit: int) -> UnusableInput:
+        return cls(
+            f"{path} is larger than {limit} bytes; refusing to read it",
+            hint="pass the file holding the one payload to sign or verify",
+        )
 
 
 class UnsafeOutput(StripeContractsError):
@@ -46,8 +75,44 @@ def existing_regular_file(path: str | os.PathLike[str]) -> os.stat_result | None
         return None
     if stat.S_ISREG(found.st_mode):
         return found
-    kind = next((name for test, name in _KINDS if test(found.st_mode)), "not a regular file")
-    raise UnsafeOutput.not_regular_file(os.fspath(path), kind)
+    raise UnsafeOutput.not_regular_file(os.fspath(path), _kind(found.st_mode))
+
+
+def read_regular_file(path: str | os.PathLike[str], *, limit: int) -> bytes:
+    """The bytes of the regular file at `path` (through symlinks), at most `limit` of them.
+
+    Devices (/dev/zero), FIFOs, sockets and directories are refused before anything is read,
+    and so is a file larger than `limit`: `UnusableInput` either way.
+    """
+    shown = os.fspath(path)
+    try:  # O_NONBLOCK: opening a FIFO with no writer must not hang; no effect on files
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise UnusableInput.unreadable(shown, exc.strerror or type(exc).__name__) from None
+    try:
+        found = os.fstat(fd)
+        if not stat.S_ISREG(found.st_mode):
+            raise UnusableInput.not_regular_file(shown, _kind(found.st_mode))
+        if found.st_size > limit:
+            raise UnusableInput.too_big(shown, limit)
+        chunks, size = [], 0
+        while size <= limit:  # read to the end, or one byte past the limit: it may have grown
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise UnusableInput.unreadable(shown, exc.strerror or type(exc).__name__) from None
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise UnusableInput.too_big(shown, limit)
+    return b"".join(chunks)
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, replace: bool = True) -> None:

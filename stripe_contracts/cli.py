@@ -144,7 +144,9 @@ def _parser() -> argparse.ArgumentParser:
     sign.add_argument(
         "--timestamp", type=int, default=None, help="unix time to sign at (default: now)"
     )
-    sign.add_argument("file", type=Path, metavar="FILE")
+    sign.add_argument(
+        "file", type=Path, metavar="FILE", help="the payload: a regular file of at most 16 MiB"
+    )
     sign.set_defaults(handler=_sign)
 
     verify = commands.add_parser(
@@ -159,7 +161,9 @@ def _parser() -> argparse.ArgumentParser:
         "--tolerance", type=int, default=300, help="seconds of clock skew allowed (default 300)"
     )
     verify.add_argument("--now", type=int, default=None, help="unix time to verify at")
-    verify.add_argument("file", type=Path, metavar="FILE")
+    verify.add_argument(
+        "file", type=Path, metavar="FILE", help="the payload: a regular file of at most 16 MiB"
+    )
     verify.set_defaults(handler=_verify)
     from stripe_contracts.cassettes.cli import add_commands as add_cassette_commands
 
@@ -371,12 +375,10 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise StripeContractsError(
-            f"{path}: cannot read: {exc.strerror}", hint="pass the path of the payload file"
-        ) from None
+    """A payload file: a regular file of at most 16 MiB (never /dev/zero, a FIFO, ...)."""
+    from stripe_contracts._files import MAX_PAYLOAD_BYTES, read_regular_file
+
+    return read_regular_file(path, limit=MAX_PAYLOAD_BYTES)
 
 
 def _json_files(paths: Sequence[Path]) -> list[Path]:
