@@ -50,6 +50,7 @@ STRIPE_ID_PREFIXES = {
     "invoice": "in",
     "line_item": "il",
     "invoiceitem": "ii",
+    "invoice_payment": "inpay",
     "payment_intent": "pi",
     "charge": "ch",
     "entitlements.feature": "feat",

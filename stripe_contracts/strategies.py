@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 from stripe_contracts.errors import InvalidArgument
 from stripe_contracts.graph.builder import Graph, GraphBuilder
+from stripe_contracts.graph.expand import payment_expand_path
 from stripe_contracts.graph.model import COLLECTION_METHODS, PAYMENT_OUTCOMES
 from stripe_contracts.scenarios import FLOWS, build_events, run_flow
 from stripe_contracts.spec import Spec
@@ -36,7 +37,8 @@ JSON = Any
 
 #: Two-decimal and zero-decimal currencies (jpy, krw bill in whole units).
 CURRENCIES = ("usd", "eur", "jpy", "gbp", "krw")
-#: Expand paths every graph can take, whatever its status.
+#: Expand paths every graph can take, whatever its status, on versions whose invoices name
+#: their PaymentIntent (before basil); `expand_paths_for(spec)` gives the right ones for a spec.
 EXPAND_PATHS = (
     "customer",
     "latest_invoice",
@@ -66,6 +68,7 @@ __all__ = [
     "FEATURE_KEYS",
     "event_sequences",
     "events",
+    "expand_paths_for",
     "starts",
     "subscription_arguments",
     "subscription_graphs",
@@ -73,16 +76,23 @@ __all__ = [
 ]
 
 
+def expand_paths_for(spec: Spec) -> tuple[str, ...]:
+    """`EXPAND_PATHS` with the payment path the spec's invoices have (`payment_expand_path`)."""
+    payment = payment_expand_path(spec)
+    return tuple(payment if p == "latest_invoice.payment_intent" else p for p in EXPAND_PATHS)
+
+
 def subscription_graphs(
     spec: Spec,
     *,
     statuses: Sequence[str] | None = None,
     currencies: Sequence[str] = CURRENCIES,
-    expand_paths: Sequence[str] = EXPAND_PATHS,
+    expand_paths: Sequence[str] | None = None,
 ) -> st.SearchStrategy[Graph]:
     """Consistent subscription graphs for `spec`, validated by the builder as they are built.
 
-    `statuses` narrows the statuses drawn (default: every status the spec defines).
+    `statuses` narrows the statuses drawn (default: every status the spec defines);
+    `expand_paths` defaults to `expand_paths_for(spec)`.
     """
     builder = GraphBuilder(spec=spec)
     arguments = subscription_arguments(
@@ -96,7 +106,7 @@ def subscription_arguments(
     *,
     statuses: Sequence[str] | None = None,
     currencies: Sequence[str] = CURRENCIES,
-    expand_paths: Sequence[str] = EXPAND_PATHS,
+    expand_paths: Sequence[str] | None = None,
 ) -> st.SearchStrategy[dict[str, JSON]]:
     """Keyword arguments for `GraphBuilder(spec=spec).subscription(**kwargs)`.
 
@@ -113,7 +123,8 @@ def subscription_arguments(
         raise InvalidArgument("statuses=[] leaves nothing to draw", hint="leave it out for all")
     if not currencies:
         raise InvalidArgument("currencies=[] leaves nothing to draw", hint="e.g. ['usd']")
-    return _arguments(chosen, builder.intervals, tuple(currencies), tuple(expand_paths))
+    paths = expand_paths_for(spec) if expand_paths is None else tuple(expand_paths)
+    return _arguments(chosen, builder.intervals, tuple(currencies), paths)
 
 
 @st.composite

@@ -18,14 +18,13 @@ from stripe_contracts import _yaml
 from stripe_contracts.cassettes.files import write_atomic
 from stripe_contracts.cassettes.form import encode_form
 from stripe_contracts.errors import StripeContractsError
-from stripe_contracts.graph.expand import expand_paths
+from stripe_contracts.graph.expand import expand_paths, payment_expand_path
 from stripe_contracts.scenarios import run_flow
 from stripe_contracts.scenarios.timeline import Scenario, State
 from stripe_contracts.spec import Spec
 
 JSON = Any
 API = "https://api.stripe.com"
-EXPAND_ON_CREATE = "latest_invoice.payment_intent"
 Call = tuple[str, str, dict[str, JSON], dict[str, JSON]]  # method, path (+query), params, body
 
 
@@ -117,7 +116,7 @@ def _subscribe(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
     body: dict[str, JSON] = {
         "customer": plan.customer_id,
         "items": [{"price": i.price.id, "quantity": i.quantity} for i in plan.items],
-        "expand": [EXPAND_ON_CREATE],
+        "expand": [payment_expand_path(scenario.spec)],
     }
     if plan.trial:
         body["trial_period_days"] = (plan.trial[1] - plan.trial[0]) // 86_400
@@ -126,14 +125,20 @@ def _subscribe(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
     else:
         body["payment_behavior"] = "default_incomplete" if not plan.trial else "allow_incomplete"
     sub = state.objects[plan.subscription_id]
-    response = expand_paths(sub, [EXPAND_ON_CREATE], state.objects, scenario.spec)
+    response = _expanded(scenario, state, sub)
     return [(("POST", "/v1/subscriptions", {}, body), response)]
+
+
+def _expanded(scenario: Scenario, state: State, sub: dict[str, JSON]) -> dict[str, JSON]:
+    path = payment_expand_path(scenario.spec)
+    return expand_paths(sub, [path], state.objects, scenario.spec, state.model)
 
 
 def _retrieve_subscription(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
     sub_id = scenario.plan.subscription_id
-    response = expand_paths(state.objects[sub_id], [EXPAND_ON_CREATE], state.objects, scenario.spec)
-    return [(("GET", f"/v1/subscriptions/{sub_id}", {"expand": [EXPAND_ON_CREATE]}, {}), response)]
+    response = _expanded(scenario, state, state.objects[sub_id])
+    query = {"expand": [payment_expand_path(scenario.spec)]}
+    return [(("GET", f"/v1/subscriptions/{sub_id}", query, {}), response)]
 
 
 def _update_items(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:

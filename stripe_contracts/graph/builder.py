@@ -190,7 +190,7 @@ class GraphBuilder:
                     "expand applies to the subscription, and this graph has none",
                     hint="drop expand for one-off invoice flows",
                 )
-            subscription = expand_paths(subscription, list(expand), objects, self.spec)
+            subscription = expand_paths(subscription, list(expand), objects, self.spec, model)
         summary = render_entitlement_summary(model, objects, self.spec)
         return Graph(self.spec, model.seed, model, objects, subscription, summary)
 

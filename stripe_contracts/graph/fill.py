@@ -9,6 +9,7 @@ the requests that expand them.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from stripe_contracts.spec import Spec
@@ -24,13 +25,16 @@ _REF_PREFIX = "#/components/schemas/"
 _held_schemas: dict[tuple[str, int], tuple[JSON, dict[str, JSON | None]]] = {}
 
 
-def fill(spec: Spec, object_type: str, values: dict[str, JSON]) -> dict[str, JSON]:
-    """The skeleton of `object_type` with `values` written where the version has a home."""
+def fill(
+    spec: Spec, object_type: str, values: dict[str, JSON], *, include: Collection[str] = ()
+) -> dict[str, JSON]:
+    """The skeleton of `object_type` with `values` written where the version has a home;
+    includable properties only if named in `include`."""
     name = spec.schema_name_for(object_type)
     obj = skeleton(spec, name)
     schema = spec.schema(name)
-    required = schema.get("required") or ()
-    values = {k: v for k, v in values.items() if k in required or not is_includable(name, k)}
+    keep = {*(schema.get("required") or ()), *include}
+    values = {k: v for k, v in values.items() if k in keep or not is_includable(name, k)}
     _merge(spec, schema, obj, values)
     return obj
 

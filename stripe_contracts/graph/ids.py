@@ -30,6 +30,7 @@ PREFIXES = {
     "event": "evt",
     "request": "req",
     "invoiceitem": "ii",
+    "invoice_payment": "inpay",
 }
 
 

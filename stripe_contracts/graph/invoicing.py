@@ -135,6 +135,13 @@ def build_invoice(
     inclusive = plan.tax_rate is not None and plan.tax_rate.inclusive
     total = subtotal - discount + (0 if inclusive else tax)
     created = inv_period[0]
+    # Stripe's spec, invoice.period_start/period_end: "This looks back one period for a
+    # subscription invoice. Use the line item period to get the service period for each
+    # price." A first (or one-off) invoice has period_start == period_end == its creation.
+    looked_back = (created, created)
+    if renewal:
+        previous = plan.trial if plan.trial and phase.cycle == 0 else None
+        looked_back = ((previous or plan.cycle_period(phase.cycle - 1))[0], created)
     finalized = created + (FINALIZE_DELAY if renewal else 0)
     attempts = phase.attempts if total > 0 and phase.payment not in ("processing", "draft") else 0
     # Stripe marks an invoice with nothing to pay as paid as soon as it is finalized.
@@ -155,7 +162,7 @@ def build_invoice(
         if one_off
         else ("subscription_cycle" if renewal else "subscription_create"),
         created=created,
-        period=inv_period,
+        period=looked_back,
         lines=lines,
         subtotal=subtotal,
         discount=discount,

@@ -20,6 +20,7 @@ from stripe_contracts.graph.render_invoice import (
     render_discount,
     render_invoice,
     render_invoice_item,
+    render_invoice_payment,
     render_item,
     render_price,
     render_tax_rate,
@@ -84,6 +85,9 @@ def render(model: BillingModel, spec: Spec) -> dict[str, dict[str, JSON]]:
                     "networks": {"available": [card.brand], "preferred": None},
                     "three_d_secure_usage": {"supported": True},
                 },
+                # API reference, payment_method.allow_redisplay: "unspecified" unless the
+                # integration or Checkout says whether it may be shown again
+                "allow_redisplay": "unspecified",
                 **m.overrides.get("payment_method", {}),
             },
         )
@@ -96,7 +100,11 @@ def render(model: BillingModel, spec: Spec) -> dict[str, dict[str, JSON]]:
     items = []
     if m.subscription is not None:
         sub_id = m.subscription.id
-        items = [render_item(spec, i, sub_id, _copy(out[i.price.id])) for i in m.subscription.items]
+        period = m.subscription.period
+        items = [
+            render_item(spec, i, sub_id, _copy(out[i.price.id]), period)
+            for i in m.subscription.items
+        ]
         out.update((i["id"], i) for i in items)
     for line in m.invoice.lines:
         if line.invoice_item:
@@ -107,6 +115,9 @@ def render(model: BillingModel, spec: Spec) -> dict[str, dict[str, JSON]]:
         if charge:
             out[charge["id"]] = charge
         out[m.payment_intent.id] = render_payment_intent(spec, m, charge)
+        if spec.has_schema("invoice_payment"):
+            payment = render_invoice_payment(spec, m)
+            out[payment["id"]] = payment
     if m.subscription is None:
         return out
     out[m.subscription.id] = render_subscription(spec, m, items)
@@ -168,6 +179,7 @@ def _render_catalog(spec: Spec, m: BillingModel, out: dict[str, dict[str, JSON]]
                 "type": "service",
                 "default_price": next(p.id for p in m.prices if p.product is product),
                 "features": [],
+                "marketing_features": [],
                 "images": [],
                 "metadata": {},
                 **product.overrides,
@@ -268,7 +280,20 @@ def render_charge(spec: Spec, m: BillingModel, charge: Charge) -> dict[str, JSON
             },
             "payment_method_details": {
                 "type": "card",
-                "card": {**_card_details(card), "network": card.brand, "three_d_secure": None},
+                "card": {
+                    **_card_details(card),
+                    "network": card.brand,
+                    "three_d_secure": None,
+                    # none of the enterprise card features is on for a plain card payment
+                    # (Stripe's example charge of 2026 shows the same values)
+                    "extended_authorization": {"status": "disabled"},
+                    "incremental_authorization": {"status": "unavailable"},
+                    "multicapture": {"status": "unavailable"},
+                    "overcapture": {
+                        "maximum_amount_capturable": charge.amount,
+                        "status": "unavailable",
+                    },
+                },
             },
             "receipt_email": m.person.email,
             "balance_transaction": None,
@@ -409,6 +434,14 @@ def render_subscription(
             },
             "automatic_tax": {"enabled": False},
             "discount": render_discount(spec, m),
+            "discounts": [m.plan.coupon.discount_id] if m.plan.coupon else [],
+            # API-created subscriptions are flexible from 2025-09-30.clover on
+            # (https://docs.stripe.com/changelog/clover/2025-09-30/billing-mode-default-flexible)
+            "billing_mode": {
+                "type": "flexible",
+                "flexible": {"proration_discounts": "included"},
+                "updated_at": sub.created,
+            },
             "default_tax_rates": tax_rates_of(spec, m),
             "livemode": False,
             "metadata": {},

@@ -48,11 +48,28 @@ def render_invoice_item(
             "tax_rates": [],
             "unit_amount": line.amount,
             "unit_amount_decimal": str(line.amount),
+            # basil-era shapes (https://docs.stripe.com/changelog/basil/2025-03-31/
+            # adds-new-parent-field-to-invoicing-objects): where the item comes from and what
+            # it is priced at
+            "quantity_decimal": str(line.item.quantity),
+            "net_amount": line.amount,
+            "parent": None
+            if m.subscription is None
+            else {
+                "type": "subscription_details",
+                "subscription_details": {
+                    "subscription": m.subscription.id,
+                    "subscription_item": line.item.id,
+                },
+            },
+            "pricing": _pricing(line),
         },
     )
 
 
-def render_price(spec: Spec, price: Price) -> dict[str, JSON]:
+def render_price(spec: Spec, price: Price, *, include: tuple[str, ...] = ()) -> dict[str, JSON]:
+    """A price; its includable `tiers` and `currency_options` only when named in `include`."""
+    unit_decimal = None if price.unit_amount is None else str(price.unit_amount)
     values: dict[str, JSON] = {
         "id": price.id,
         "active": True,
@@ -60,7 +77,7 @@ def render_price(spec: Spec, price: Price) -> dict[str, JSON]:
         "currency": price.currency,
         "product": price.product.id,
         "unit_amount": price.unit_amount,
-        "unit_amount_decimal": None if price.unit_amount is None else str(price.unit_amount),
+        "unit_amount_decimal": unit_decimal,
         "billing_scheme": price.billing_scheme,
         "tiers_mode": price.tiers_mode,
         "tiers": None
@@ -91,9 +108,19 @@ def render_price(spec: Spec, price: Price) -> dict[str, JSON]:
         },
         "tax_behavior": "unspecified",
         "metadata": {},
+        # one entry, the price's own currency, until more are configured (API reference:
+        # price.currency_options)
+        "currency_options": {
+            price.currency: {
+                "custom_unit_amount": None,
+                "tax_behavior": "unspecified",
+                "unit_amount": price.unit_amount,
+                "unit_amount_decimal": unit_decimal,
+            }
+        },
     }
     values.update((k, v) for k, v in price.overrides.items() if not k.startswith("__"))
-    return fill(spec, "price", values)
+    return fill(spec, "price", values, include=include)
 
 
 def render_plan(spec: Spec, price: Price) -> dict[str, JSON] | None:
@@ -121,7 +148,9 @@ def render_plan(spec: Spec, price: Price) -> dict[str, JSON] | None:
     )
 
 
-def render_item(spec: Spec, item: Item, sub_id: str, price: dict[str, JSON]) -> dict[str, JSON]:
+def render_item(
+    spec: Spec, item: Item, sub_id: str, price: dict[str, JSON], period: tuple[int, int]
+) -> dict[str, JSON]:
     return fill(
         spec,
         "subscription_item",
@@ -134,11 +163,17 @@ def render_item(spec: Spec, item: Item, sub_id: str, price: dict[str, JSON]) -> 
             "plan": render_plan(spec, item.price),
             "metadata": {},
             "tax_rates": [],
+            "discounts": [],
+            # basil: billing periods live on the items (changelog 2025-03-31.basil,
+            # deprecate-subscription-current-period-start-and-end)
+            "current_period_start": period[0],
+            "current_period_end": period[1],
         },
     )
 
 
-def render_line(spec: Spec, m: BillingModel, line: Line) -> dict[str, JSON]:
+def render_line(spec: Spec, m: BillingModel, line: Line, invoice_id: str) -> dict[str, JSON]:
+    sub_id = subscription_id_of(m)
     return fill(
         spec,
         "line_item",
@@ -168,15 +203,62 @@ def render_line(spec: Spec, m: BillingModel, line: Line) -> dict[str, JSON]:
             "unit_amount_excluding_tax": None
             if line.item.quantity == 0
             else f"{(line.amount - _inclusive_tax(m, line)) / line.item.quantity:.12g}",
+            # basil-era shapes: the line's parent, pricing, subtotal and taxes
+            "invoice": invoice_id,
+            "parent": _line_parent(line, sub_id),
+            "pricing": _pricing(line),
+            "quantity_decimal": str(line.item.quantity),
+            "subtotal": line.amount,
+            "taxes": _taxes(m, line.adjustment.tax, line.adjustment.taxable),
+            "pretax_credit_amounts": [],
         },
     )
+
+
+def _line_parent(line: Line, sub_id: str | None) -> dict[str, JSON]:
+    """`line_item.parent`: a subscription item's line (prorations name their invoice item
+    too), or a one-off invoice item's."""
+    details = {"proration": line.proration, "proration_details": {"credited_items": None}}
+    if sub_id is None:
+        return {
+            "type": "invoice_item_details",
+            "invoice_item_details": {
+                "invoice_item": line.invoice_item,
+                "subscription": None,
+                **details,
+            },
+            "subscription_item_details": None,
+        }
+    return {
+        "type": "subscription_item_details",
+        "subscription_item_details": {
+            "invoice_item": line.invoice_item,
+            "subscription": sub_id,
+            "subscription_item": line.item.id,
+            **details,
+        },
+        "invoice_item_details": None,
+    }
+
+
+def _pricing(line: Line) -> dict[str, JSON]:
+    price = line.item.price
+    unit = price.unit_amount if price.unit_amount is not None else None
+    return {
+        "type": "price_details",
+        "price_details": {"price": price.id, "product": price.product.id},
+        "unit_amount_decimal": None if unit is None else str(unit),
+    }
 
 
 def render_invoice(spec: Spec, m: BillingModel, out: dict[str, JSON]) -> dict[str, JSON]:
     inv: Invoice | None = m.invoice
     assert inv is not None
-    lines = [render_line(spec, m, line) for line in inv.lines]
+    lines = [render_line(spec, m, line, inv.id) for line in inv.lines]
     has_pi = m.payment_intent is not None
+    finalized = inv.status != "draft"
+    sub_metadata = (m.overrides.get("subscription") or {}).get("metadata") or {}
+    sub_id = subscription_id_of(m)
     return fill(
         spec,
         "invoice",
@@ -216,10 +298,12 @@ def render_invoice(spec: Spec, m: BillingModel, out: dict[str, JSON]) -> dict[st
             "amount_remaining": inv.amount_remaining,
             "amount_shipping": 0,
             "starting_balance": 0,
-            "ending_balance": 0,
+            # "null if the invoice has not been finalized yet" (spec: ending_balance,
+            # hosted_invoice_url, invoice_pdf); webhooks are marked delivered when it is
+            "ending_balance": 0 if finalized else None,
             "attempt_count": inv.attempt_count,
             "attempted": inv.attempted,
-            "auto_advance": inv.status == "open",
+            "auto_advance": _auto_advance(m, inv),
             "paid": inv.status == "paid",
             "paid_out_of_band": False,
             "next_payment_attempt": inv.next_payment_attempt,
@@ -237,17 +321,61 @@ def render_invoice(spec: Spec, m: BillingModel, out: dict[str, JSON]) -> dict[st
             "account_country": "US",
             "account_name": "Stripe Contracts Test Account",
             "livemode": False,
-            "hosted_invoice_url": f"https://invoice.stripe.com/i/acct_test/{inv.id}",
-            "invoice_pdf": f"https://pay.stripe.com/invoice/acct_test/{inv.id}/pdf",
+            "hosted_invoice_url": f"https://invoice.stripe.com/i/acct_test/{inv.id}"
+            if finalized
+            else None,
+            "invoice_pdf": f"https://pay.stripe.com/invoice/acct_test/{inv.id}/pdf"
+            if finalized
+            else None,
             "status_transitions": {
                 "finalized_at": inv.finalized_at,
                 "paid_at": inv.paid_at,
                 "voided_at": inv.voided_at,
                 "marked_uncollectible_at": None,
             },
-            "webhooks_delivered_at": inv.created,
+            "webhooks_delivered_at": inv.finalized_at,
             "metadata": {},
+            # 2023: the subscription's metadata at the time the invoice was created
+            "subscription_details": {"metadata": sub_metadata} if sub_id else None,
+            # basil-era shapes: the invoice's parent, payments and tax breakdown
+            "parent": None
+            if sub_id is None
+            else {
+                "type": "subscription_details",
+                "subscription_details": {"subscription": sub_id, "metadata": sub_metadata},
+                "quote_details": None,
+            },
+            "amount_overpaid": 0,
+            "amount_paid_off_stripe": 0,
+            "total_taxes": _taxes(m, inv.tax, sum(li.adjustment.taxable for li in inv.lines)),
+            "total_pretax_credit_amounts": [],
             **m.overrides.get("invoice", {}),
+        },
+    )
+
+
+def render_invoice_payment(spec: Spec, m: BillingModel) -> dict[str, JSON]:
+    """The invoice's payment by its PaymentIntent (basil on; `inpay_` ids, fields and statuses
+    as in the API reference's invoice payment object, https://docs.stripe.com/api/invoice-payment)."""
+    inv, pi = m.invoice, m.payment_intent
+    assert inv is not None and pi is not None
+    paid = inv.status == "paid"
+    status = "paid" if paid else ("canceled" if pi.status == "canceled" else "open")
+    return fill(
+        spec,
+        "invoice_payment",
+        {
+            "id": m.plan.ids.named("invoice_payment", inv.id),
+            "amount_paid": inv.amount_paid if paid else None,
+            "amount_requested": inv.amount_due,
+            "created": pi.created,
+            "currency": m.currency,
+            "invoice": inv.id,
+            "is_default": True,
+            "livemode": False,
+            "payment": {"type": "payment_intent", "payment_intent": pi.id},
+            "status": status,
+            "status_transitions": {"paid_at": inv.paid_at, "canceled_at": pi.canceled_at},
         },
     )
 
@@ -327,6 +455,32 @@ def render_tax_rate(spec: Spec, m: BillingModel) -> dict[str, JSON] | None:
 def tax_rates_of(spec: Spec, m: BillingModel) -> list[dict[str, JSON]]:
     rate = render_tax_rate(spec, m)
     return [rate] if rate else []
+
+
+def _auto_advance(m: BillingModel, inv: Invoice) -> bool:
+    """Stripe finalizes and collects subscription invoices by itself until they are settled;
+    API-created one-off invoices default to `auto_advance: false` (API reference, create an
+    invoice: "auto_advance ... Defaults to false")."""
+    if m.subscription is None:
+        return False
+    return inv.status in ("draft", "open")
+
+
+def _taxes(m: BillingModel, amount: int, taxable: int) -> list[dict[str, JSON]]:
+    """The basil-era `taxes` / `total_taxes` entries of a tax rate."""
+    rate = m.plan.tax_rate
+    if rate is None:
+        return []
+    return [
+        {
+            "amount": amount,
+            "tax_behavior": "inclusive" if rate.inclusive else "exclusive",
+            "tax_rate_details": {"tax_rate": rate.id},
+            "taxability_reason": "standard_rated",
+            "taxable_amount": taxable,
+            "type": "tax_rate_details",
+        }
+    ]
 
 
 def _inclusive(m: BillingModel, tax: int) -> int:

@@ -43,6 +43,7 @@ EVENT_ORDER = (
     "invoice.updated",
     "invoice.paid",
     "invoice.payment_succeeded",
+    "invoice_payment.paid",
     "invoice.payment_failed",
     "invoice.voided",
     "invoice.upcoming",
@@ -140,6 +141,13 @@ def _invoice_item(old: Obj | None, new: Obj, objects: dict[str, Obj]) -> list[st
     return ["invoiceitem.created"] if old is None else []
 
 
+def _invoice_payment(old: Obj | None, new: Obj, objects: dict[str, Obj]) -> list[str]:
+    """`invoice_payment.paid` (an event type of specs that define invoice payments, e.g. the
+    enabled_events of 2026-05-27.dahlia) when the payment of an invoice is paid."""
+    paid_now = new["status"] == "paid" and (old is None or old["status"] != "paid")
+    return ["invoice_payment.paid"] if paid_now else []
+
+
 #: object type -> (old or None, new) -> event types. Types not listed emit nothing.
 RULES: dict[str, Callable[[Obj | None, Obj, dict[str, Obj]], list[str]]] = {
     "customer": _customer,
@@ -149,6 +157,7 @@ RULES: dict[str, Callable[[Obj | None, Obj, dict[str, Obj]], list[str]]] = {
     "payment_intent": _payment_intent,
     "charge": _charge,
     "invoiceitem": _invoice_item,
+    "invoice_payment": _invoice_payment,
 }
 
 

@@ -475,11 +475,18 @@ class Scenario:
         )
 
     def _upcoming_invoice(self, phase: Phase) -> dict[str, JSON]:
-        """The next renewal's invoice as a preview: Stripe sends upcoming invoices without id."""
+        """The next renewal's invoice as a preview. It is not an invoice yet: versions whose
+        invoice schema does not require an id send it without one; from basil on a preview has
+        an `upcoming_in_...` id (the create-preview response of
+        https://docs.stripe.com/api/invoices/create_preview)."""
         model = snapshot(self.plan, self._bill(phase, cycle=phase.cycle + 1))
         assert model.invoice is not None
         preview = render(model, self.spec)[model.invoice.id]
-        preview.pop("id")
+        invoice_schema = self.spec.schema(self.spec.schema_name_for("invoice"))
+        if "id" in (invoice_schema.get("required") or ()):
+            preview["id"] = f"upcoming_{preview['id']}"
+        else:
+            preview.pop("id")
         not_yet = {
             "billing_reason": "upcoming",
             "status": "draft",
@@ -493,6 +500,11 @@ class Scenario:
             "hosted_invoice_url": None,
             "invoice_pdf": None,
             "number": None,
+            # as in the create-preview response of the API reference: a preview is never
+            # collected and has no balance after it yet; its webhooks count as delivered
+            "auto_advance": False,
+            "ending_balance": None,
+            "webhooks_delivered_at": preview["created"],
         }
         preview.update((k, v) for k, v in not_yet.items() if k in preview)  # no new fields
         preview["status_transitions"] = dict.fromkeys(preview["status_transitions"])
