@@ -220,9 +220,9 @@ def _flow_names() -> list[str]:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from stripe_contracts.export import all_bundles, bundle_files, write_bundle
+    from stripe_contracts.export import all_bundles, bundle_files, flow_files, write_bundle
     from stripe_contracts.graph.builder import GraphBuilder
-    from stripe_contracts.scenarios import FLOWS, build_events, run_flow
+    from stripe_contracts.scenarios import FLOWS, run_flow
 
     if args.all:
         if args.scenario:
@@ -260,10 +260,15 @@ def _generate(args: argparse.Namespace) -> int:
         "trial_days": args.trial_days,
         "expand": list(args.expand),
     }
-    builder = GraphBuilder(spec=spec, seed=args.seed)
-    events = None
     if args.scenario == "subscription":
-        graph = builder.subscription(**params)
+        graph = GraphBuilder(spec=spec, seed=args.seed).subscription(**params)
+        files = bundle_files(
+            graph,
+            scenario=args.scenario,
+            params=params,
+            webhook_secret=args.webhook_secret,
+            encoding=args.encoding,
+        )
     else:
         if args.status != "active":
             raise StripeContractsError(
@@ -275,18 +280,13 @@ def _generate(args: argparse.Namespace) -> int:
             for k, v in params.items()
             if k in ("currency", "collection_method", "trial_days") and v is not None
         }
-        flow = run_flow(args.scenario, spec, seed=args.seed, **options)
-        events = build_events(flow.states, spec)
-        graph = builder.render(flow.current.model, expand=args.expand)
-        params = {**options, "expand": list(args.expand)}  # what the manifest records
-    files = bundle_files(
-        graph,
-        scenario=args.scenario,
-        params=params,
-        events=events,
-        webhook_secret=args.webhook_secret,
-        encoding=args.encoding,
-    )
+        files = flow_files(
+            run_flow(args.scenario, spec, seed=args.seed, **options),
+            params={**options, "expand": list(args.expand)},  # what the manifest records
+            expand=args.expand,
+            webhook_secret=args.webhook_secret,
+            encoding=args.encoding,
+        )
     write_bundle(files, args.out, force=args.force)
     print(f"wrote {len(files)} files to {args.out} (Stripe API {spec.api_version})")
     return EXIT_OK

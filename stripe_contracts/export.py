@@ -8,7 +8,8 @@ non-empty directory is replaced only when the caller says `force`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from stripe_contracts._dirs import check_target, put_in_place, staging_beside, w
 from stripe_contracts._json import dump_json, dump_json_line
 from stripe_contracts.errors import InvalidArgument, StripeContractsError
 from stripe_contracts.graph.builder import Graph, GraphBuilder
-from stripe_contracts.scenarios import FLOWS, build_events, run_flow
+from stripe_contracts.scenarios import FLOWS, Scenario, build_events, run_flow
 from stripe_contracts.spec import Spec
 from stripe_contracts.webhooks.delivery import event_payload
 from stripe_contracts.webhooks.signing import sign_payload
@@ -82,6 +83,28 @@ def bundle_files(
         manifest["events"] = listed
     files["manifest.json"] = dump_json(manifest)
     return files
+
+
+def flow_files(
+    flow: Scenario,
+    *,
+    params: Mapping[str, JSON],
+    expand: Sequence[str] = (),
+    webhook_secret: str = DEFAULT_WEBHOOK_SECRET,
+    encoding: str = "json",
+) -> dict[str, bytes]:
+    """The bundle of a flow: its events, and every object any of them names (each as the last
+    state holding it has it), so a handler that re-fetches an id finds it."""
+    graph = GraphBuilder(spec=flow.spec, seed=flow.seed).render(flow.current.model, expand=expand)
+    graph = replace(graph, objects={**flow.latest_objects(), **graph.objects})
+    return bundle_files(
+        graph,
+        scenario=flow.name,
+        params=params,
+        events=build_events(flow.states, flow.spec),
+        webhook_secret=webhook_secret,
+        encoding=encoding,
+    )
 
 
 def _object_file(number: int, record: JSON, entry: dict[str, JSON]) -> str:
@@ -161,12 +184,9 @@ def all_bundles(
                     encoding=encoding,
                 )
             else:
-                flow = run_flow(scenario, spec, seed=seed)
-                bundle = bundle_files(
-                    builder.render(flow.current.model),
-                    scenario=scenario,
+                bundle = flow_files(
+                    run_flow(scenario, spec, seed=seed),
                     params={},
-                    events=build_events(flow.states, spec),
                     webhook_secret=webhook_secret,
                     encoding=encoding,
                 )

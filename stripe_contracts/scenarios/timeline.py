@@ -111,6 +111,15 @@ class Scenario:
     def current(self) -> State:
         return self.states[-1]
 
+    def latest_objects(self) -> dict[str, dict[str, JSON]]:
+        """Every object the timeline ever held, as the last state holding it has it: what a
+        handler re-fetching any id an event names gets back (a first invoice, the charge of a
+        declined attempt)."""
+        latest: dict[str, dict[str, JSON]] = {}
+        for state in self.states:
+            latest.update(state.objects)
+        return latest
+
     # -- API calls -----------------------------------------------------------------------
 
     def create_customer(self) -> Scenario:
