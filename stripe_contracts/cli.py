@@ -104,7 +104,14 @@ def _parser() -> argparse.ArgumentParser:
         "--all",
         action="store_true",
         help="every scenario, and 'subscription' in every status, into DIR/<name>/ "
-        "sub-bundles with DIR/index.json (shows progress on stderr)",
+        "sub-bundles with DIR/index.json (shows progress on stderr); exits 2, writing "
+        "nothing, if the spec cannot express a scenario",
+    )
+    generate.add_argument(
+        "--skip-unsupported",
+        action="store_true",
+        help="with --all: write the scenarios the spec can express, print the others on "
+        "stderr and list them in index.json",
     )
     generate.set_defaults(handler=_generate)
 
@@ -237,8 +244,12 @@ def _generate(args: argparse.Namespace) -> int:
             webhook_secret=args.webhook_secret,
             encoding=args.encoding,
             progress=_progress_bar(),
+            skip_unsupported=args.skip_unsupported,
         )
         write_bundle(files, args.out, force=args.force)
+        for entry in json.loads(files["index.json"])["bundles"]:
+            if entry["bundle"] is None:
+                print(f"skipped {entry['scenario']}: {entry['skipped']}", file=sys.stderr)
         print(f"wrote {len(files)} files to {args.out} (Stripe API {spec.api_version})")
         return EXIT_OK
     if not args.scenario:

@@ -159,9 +159,14 @@ def all_bundles(
     webhook_secret: str = DEFAULT_WEBHOOK_SECRET,
     encoding: str = "json",
     progress: Progress | None = None,
+    skip_unsupported: bool = False,
 ) -> dict[str, bytes]:
     """Every scenario, and the single-state scenario in every status the spec has, as
-    sub-bundles `<name>/...` plus an `index.json` naming them (and what was skipped, why)."""
+    sub-bundles `<name>/...` plus an `index.json` naming them (and what was skipped, why).
+
+    A scenario the spec cannot express (a status its version lacks) is an error naming every
+    such scenario, unless `skip_unsupported`: then the rest is written and `index.json` says
+    what was skipped and why."""
     builder = GraphBuilder(spec=spec, seed=seed)
     jobs: list[tuple[str, str, str | None]] = [
         (f"subscription-{status}", "subscription", status) for status in builder.statuses
@@ -197,6 +202,13 @@ def all_bundles(
             continue
         files.update((f"{directory}/{path}", data) for path, data in bundle.items())
         index.append({"bundle": directory, "scenario": scenario, "status": status})
+    skipped = [f"{e['scenario']} ({e['skipped']})" for e in index if e["bundle"] is None]
+    if skipped and not skip_unsupported:
+        raise StripeContractsError(
+            f"{len(skipped)} scenario(s) cannot be generated for Stripe API "
+            f"{spec.api_version}: {'; '.join(skipped)}",
+            hint="pass --skip-unsupported to write the others, or use a spec of a newer version",
+        )
     files["index.json"] = dump_json(
         {"api_version": spec.api_version, "seed": seed, "bundles": index}
     )

@@ -220,13 +220,16 @@ def test_all_writes_every_scenario_and_status_with_progress(
         str(SHARED / "spec3.2020-08-27.json"),
         "--spec",
         str(EXCERPT),
+        "--skip-unsupported",
         "--out",
         str(out),
     ]
     assert main(args) == 0
-    progress = capsys.readouterr().err.splitlines()
+    err = capsys.readouterr().err.splitlines()
+    progress = [line for line in err if line.startswith("[")]
     index = json.loads((out / "index.json").read_text())
     assert len(progress) == len(index["bundles"]) and progress[-1].startswith("[23/23]")
+    assert err[-1].startswith("skipped trial-no-payment-method: ")
     skipped = [b for b in index["bundles"] if b["bundle"] is None]
     assert [b["scenario"] for b in skipped] == ["trial-no-payment-method"]
     assert "paused" in skipped[0]["skipped"]
@@ -258,3 +261,22 @@ def test_all_writes_every_scenario_and_status_with_progress(
     )
     assert main([*args[:-1], str(tmp_path / "again")]) == 0
     assert tree(out) == tree(tmp_path / "again")
+
+
+def test_all_refuses_to_skip_silently(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """2020-08-27 has no 'paused' status: without --skip-unsupported nothing is written."""
+    out = tmp_path / "all"
+    args = ["generate", "--all", "--spec", str(SHARED / "spec3.2020-08-27.json")]
+    assert main([*args, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "trial-no-payment-method" in err and "--skip-unsupported" in err
+    assert not out.exists()
+
+
+def test_all_writes_every_bundle_on_dahlia(tmp_path: Path) -> None:
+    out = tmp_path / "all"
+    spec = str(SHARED / "spec3.2026-05-27.dahlia.json")
+    assert main(["generate", "--all", "--spec", spec, "--out", str(out)]) == 0
+    index = json.loads((out / "index.json").read_text())
+    assert len(index["bundles"]) == 24 and all(b["bundle"] for b in index["bundles"])
+    assert main(["validate", "--spec", spec, *(str(p) for p in sorted(out.glob("*/objects")))]) == 0
