@@ -34,7 +34,7 @@ SHARED = Path(
         "STRIPE_CONTRACTS_SHARED", Path(__file__).resolve().parent.parent / "shared/stripe-openapi"
     )
 )
-VERSIONS = ("2020-08-27", "2023-08-16")
+VERSIONS = ("2020-08-27", "2023-08-16", "2026-05-27.dahlia")
 EXCERPT = SHARED / "entitlements.2026-09-30.json"
 
 
@@ -69,7 +69,7 @@ def referenced_ids(node: Any) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     if isinstance(node, dict):
         for key, value in node.items():
-            if key == "id":
+            if key in ("id", "type"):  # a type such as `price_details` names no object
                 continue
             if (
                 isinstance(value, str)
@@ -85,6 +85,24 @@ def referenced_ids(node: Any) -> list[tuple[str, str]]:
         for value in node:
             found.extend(referenced_ids(value))
     return found
+
+
+def period_of(subscription: dict[str, Any]) -> tuple[int, int]:
+    """The current billing period: on the subscription before basil, on its items from basil
+    on (changelog 2025-03-31.basil, deprecate-subscription-current-period-start-and-end)."""
+    holder = subscription
+    if "current_period_start" not in subscription:
+        holder = subscription["items"]["data"][0]
+    return holder["current_period_start"], holder["current_period_end"]
+
+
+def taxes_of(node: dict[str, Any]) -> list[dict[str, Any]]:
+    """An invoice's or a line's tax entries: `total_tax_amounts` / `tax_amounts` before basil,
+    `total_taxes` / `taxes` from basil on."""
+    for key in ("total_tax_amounts", "tax_amounts", "total_taxes", "taxes"):
+        if key in node:
+            return list(node[key] or [])
+    raise KeyError(f"no tax entries on {node.get('object')}")
 
 
 @contextmanager
@@ -109,7 +127,8 @@ def spec_for(version: str) -> Spec:
 @cache
 def fixtures_for(version: str) -> dict[str, Any]:
     """Stripe's example object per resource for `version` ('2026' for the newest shapes)."""
-    name = "fixtures3.2026.json" if version == "2026" else f"fixtures3.{version}.json"
+    modern = version == "2026" or version >= "2025"
+    name = "fixtures3.2026.json" if modern else f"fixtures3.{version}.json"
     resources: dict[str, Any] = json.loads((SHARED / name).read_text())["resources"]
     return resources
 

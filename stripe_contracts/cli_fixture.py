@@ -45,6 +45,7 @@ from stripe_contracts.graph.invoicing import RETRY_DAYS
 from stripe_contracts.scenarios.catalog import FLOWS, STANDARD_ITEMS
 from stripe_contracts.scenarios.timeline import Scenario
 from stripe_contracts.spec import Spec
+from stripe_contracts.spec.requests import invoice_item_price
 
 __all__ = ["REFERENCE", "add_commands", "cli_fixture", "cli_fixture_notes"]
 
@@ -340,8 +341,9 @@ class _Translator:
 
     def create_invoice_item(self, call: _Call) -> None:
         for item in self.plan.items:
-            params = {"customer": _ref(self.customer), "price": _ref(self.prices[item.price.id])}
-            self.request("invoiceitem", "post", "/v1/invoiceitems", {**params, **_quantity(item)})
+            price = invoice_item_price(self.scenario.spec, _ref(self.prices[item.price.id]))
+            params = {"customer": _ref(self.customer), **price, **_quantity(item)}
+            self.request("invoiceitem", "post", "/v1/invoiceitems", params)
 
     def create_and_pay_invoice(self, call: _Call) -> None:
         params = {

@@ -18,7 +18,7 @@ from stripe_contracts.scenarios import FLOWS
 
 CASES = [
     (v, f)
-    for v in ("2020-08-27", "2023-08-16")
+    for v in ("2020-08-27", "2023-08-16", "2026-05-27.dahlia")
     for f in FLOWS
     if not (v == "2020-08-27" and f == "trial-no-payment-method")
 ]

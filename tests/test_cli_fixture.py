@@ -24,8 +24,8 @@ STEP_KEYS = {"name", "path", "method", "params", "expected_error_type"}
 PLACEHOLDER = "ref_placeholder_id"
 
 
-def fixture_for(flow: str, **options: Any) -> dict[str, Any]:
-    return cli_fixture(flow, spec_for(VERSION), **options)
+def fixture_for(flow: str, version: str = VERSION, **options: Any) -> dict[str, Any]:
+    return cli_fixture(flow, spec_for(version), **options)
 
 
 def strings(value: Any) -> Iterator[str]:
@@ -93,11 +93,12 @@ def test_every_reference_names_an_earlier_step(flow: str) -> None:
 
 @pytest.mark.parametrize("flow", ALL)
 @pytest.mark.parametrize("entitlements", [False, True], ids=["plain", "entitlements"])
+@pytest.mark.parametrize("version", [VERSION, "2026-05-27.dahlia"])
 def test_every_request_is_an_operation_of_the_spec_with_valid_params(
-    flow: str, entitlements: bool
+    flow: str, entitlements: bool, version: str
 ) -> None:
-    spec = spec_for(VERSION)
-    for s in fixture_for(flow, entitlements=entitlements)["fixtures"]:
+    spec = spec_for(version)
+    for s in fixture_for(flow, version, entitlements=entitlements)["fixtures"]:
         found = find_operation(spec, s["method"], resolved(s["path"]))
         assert not isinstance(found, Violation), found.message
         template, operation = found

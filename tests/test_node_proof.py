@@ -95,8 +95,9 @@ CASES = [
         )
     ),
     *(
-        pytest.param(name, "2020-08-27", id=f"{name}-2020-08-27")
+        pytest.param(name, version, id=f"{name}-{version}")
         for name in ("signup", "renewal-failed-unpaid", "upgrade", "trial")
+        for version in ("2020-08-27", "2026-05-27.dahlia")
     ),
 ]
 

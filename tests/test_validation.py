@@ -6,10 +6,14 @@ from typing import Any
 
 import pytest
 
-from conftest import VERSIONS, fixtures_for, spec_for
+from conftest import fixtures_for, spec_for
 from stripe_contracts.errors import ContractViolation, StripeContractsError, UnknownObjectType
 from stripe_contracts.spec import Spec
 from stripe_contracts.validation import ENGINES, Violation, assert_valid, validate
+
+#: Stripe's example objects are checked against the spec of their own version: the 2026
+#: examples were taken three months after the dahlia spec (shared README), so they are not.
+VERSIONS = ("2020-08-27", "2023-08-16")
 
 BILLING_TYPES = (
     "customer",
@@ -41,6 +45,7 @@ def pointers(violations: list[Violation]) -> set[tuple[str, str]]:
     return {(v.pointer, v.rule) for v in violations}
 
 
+@pytest.mark.parametrize("version", VERSIONS)
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("object_type", BILLING_TYPES)
 def test_stripe_examples_validate_against_their_own_version(

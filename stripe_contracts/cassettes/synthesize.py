@@ -22,6 +22,7 @@ from stripe_contracts.graph.expand import expand_paths, payment_expand_path
 from stripe_contracts.scenarios import run_flow
 from stripe_contracts.scenarios.timeline import Scenario, State
 from stripe_contracts.spec import Spec
+from stripe_contracts.spec.requests import invoice_item_price
 
 JSON = Any
 API = "https://api.stripe.com"
@@ -173,7 +174,7 @@ def _invoice_item(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
         assert line.invoice_item
         body = {
             "customer": plan.customer_id,
-            "price": line.item.price.id,
+            **invoice_item_price(scenario.spec, line.item.price.id),
             "quantity": line.item.quantity,
         }
         calls.append((("POST", "/v1/invoiceitems", {}, body), state.objects[line.invoice_item]))

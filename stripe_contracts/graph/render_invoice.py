@@ -414,6 +414,9 @@ def render_discount(spec: Spec, m: BillingModel) -> dict[str, JSON] | None:
         {
             "id": m.plan.coupon.discount_id,
             "coupon": coupon,
+            # newer versions name the coupon under `source` (the dahlia spec's discount
+            # schema: source.type "coupon", source.coupon expandable, an id by default)
+            "source": {"type": "coupon", "coupon": coupon["id"]},
             "customer": m.customer_id,
             "start": m.plan.t0,
             "end": None,
