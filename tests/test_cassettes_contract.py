@@ -314,3 +314,12 @@ def test_cli_help(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for text in ("--spec PATH", "--format {text,json}", "--no-strict", "Stripe-Version"):
         assert text in out
+
+
+def test_cli_spec_errors_name_the_cli_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, {"interactions": [], "version": 1})
+    assert main(["cassette", "check", str(path), "--spec", str(tmp_path / "none.json")]) == 2
+    err = capsys.readouterr().err
+    assert "--spec PATH" in err and "--stripe-spec" not in err and "load_spec(" not in err

@@ -34,6 +34,9 @@ BILLING_TYPES = (
     "payment_intent",
     "charge",
     "invoice_payment",
+    "discount",
+    "coupon",
+    "tax_rate",
 )
 
 #: (version, type) -> {"+path" or "-path": why our object differs from Stripe's example}.
@@ -180,6 +183,26 @@ def key_differences(ours: JSON, theirs: JSON, path: str = "") -> set[str]:
     return found
 
 
+#: Graphs that reach the catalog's and money's less common fields.
+EXTRAS: list[dict[str, JSON]] = [
+    {"coupon": {"percent_off": 20}, "tax_rate": {"percentage": 10, "inclusive": False}},
+    {"coupon": {"amount_off": 300}, "tax_rate": {"percentage": 19, "inclusive": True}},
+    {
+        "items": [
+            {
+                "price": {
+                    "tiers": [
+                        {"up_to": 5, "unit_amount": 900},
+                        {"up_to": "inf", "unit_amount": 700},
+                    ]
+                },
+                "quantity": 7,
+            }
+        ]
+    },
+]
+
+
 @cache
 def everything(version: str) -> tuple[list[JSON], list[JSON]]:
     """(objects, events) of every status graph and every state and event of every flow."""
@@ -189,6 +212,8 @@ def everything(version: str) -> tuple[list[JSON], list[JSON]]:
     events: list[JSON] = []
     for status in builder.statuses:
         objects.extend(builder.subscription(status=status).objects.values())
+    for extras in EXTRAS:
+        objects.extend(builder.subscription(**extras).objects.values())
     for name in FLOWS:
         if name == "trial-no-payment-method" and "paused" not in builder.statuses:
             continue

@@ -159,18 +159,18 @@ def _load_specs(sources: Sequence[Path] | None, versions: set[str]) -> list[Spec
         if source in excerpts:
             continue
         if source is not None and not source.is_dir():
-            spec = load_spec([source, *excerpts])
+            spec = load_spec([source, *excerpts], front_end="cli")
             specs.setdefault(spec.key, spec)
             continue
         loaded = False
         for version in sorted(versions):
             try:
-                spec = load_spec(source, api_version=version)
+                spec = load_spec(source, api_version=version, front_end="cli")
             except SpecError:
                 continue
             specs.setdefault(spec.key, spec)
             loaded = True
         if not loaded:
-            spec = load_spec(source)
+            spec = load_spec(source, front_end="cli")
             specs.setdefault(spec.key, spec)
     return list(specs.values())
