@@ -29,8 +29,9 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
         pytest_plugin.pytest_addoption(parser)
 
 
-@pytest.fixture
-def stripe_spec() -> Spec:
+@pytest.fixture(params=["2023-08-16", "2026-05-27.dahlia"])
+def stripe_spec(request: pytest.FixtureRequest) -> Spec:
     # Function scope (spec_for is cached, so it costs nothing) lets the top-level conftest's
     # autouse fixture point the parsed-spec cache at a temp dir before the spec is loaded.
-    return spec_for("2023-08-16")
+    # Both a pre-basil version and a basil-era one: the apps read only what both send.
+    return spec_for(str(request.param))
