@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from stripe_contracts._cli_options import add_spec_options, spec_from_args
-from stripe_contracts.errors import StripeContractsError
+from stripe_contracts._json import load_json
+from stripe_contracts.errors import StripeContractsError, one_line
 from stripe_contracts.spec import Spec
 from stripe_contracts.validation import validate
 
@@ -25,7 +26,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except StripeContractsError as exc:
-        print(f"stripe-contracts: error: {exc}", file=sys.stderr)
+        print(f"stripe-contracts: error: {one_line(exc.message)}", file=sys.stderr)
+        if exc.hint:
+            print(f"  hint: {one_line(exc.hint)}", file=sys.stderr)
         return EXIT_USAGE
 
 
@@ -409,7 +412,7 @@ def _json_files(paths: Sequence[Path]) -> list[Path]:
 
 def _check_file(path: Path, spec: Spec, strict: bool) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_bytes())
+        data = load_json(path.read_bytes())
     except (OSError, ValueError) as exc:
         raise StripeContractsError(
             f"{path}: cannot read JSON: {exc}",
