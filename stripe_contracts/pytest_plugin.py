@@ -127,9 +127,11 @@ def stripe_spec(pytestconfig: pytest.Config) -> Spec:
     return _load(pytestconfig)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def assert_stripe_valid(stripe_spec: Spec) -> Callable[..., None]:
-    """`assert_stripe_valid(obj, strict=True)`: fail the test with every violation of `obj`."""
+    """`assert_stripe_valid(obj, strict=True)`: fail the test with every violation of `obj`.
+
+    Session-scoped (it holds nothing but the spec), so Hypothesis `@given` tests can use it."""
     from stripe_contracts.validation import assert_valid
 
     def check(obj: Any, *, strict: bool = True) -> None:
@@ -266,9 +268,11 @@ def stripe_events(stripe_spec: Spec, request: pytest.FixtureRequest) -> Callable
     return events
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def stripe_webhooks() -> Callable[..., WebhookTester]:
-    """`stripe_webhooks(to=app, secret="whsec_...")`: a `WebhookTester` for your handler."""
+    """`stripe_webhooks(to=app, secret="whsec_...")`: a new `WebhookTester` for your handler.
+
+    Session-scoped (a factory holding no state), so Hypothesis `@given` tests can use it."""
     from stripe_contracts.webhooks.tester import WebhookTester
 
     def tester(to: Any, *, secret: str = "whsec_test_secret", timeout: float = 10.0) -> Any:

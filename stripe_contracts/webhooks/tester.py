@@ -11,6 +11,7 @@ from typing import Any
 
 from stripe_contracts.webhooks.delivery import Delivery, deliver
 from stripe_contracts.webhooks.orders import Order, stripe_orders
+from stripe_contracts.webhooks.signing import check_webhook_secret
 
 JSON = Any
 
@@ -23,6 +24,7 @@ class WebhookTester:
     """Deliver events to one handler and check how it copes."""
 
     def __init__(self, to: Any, *, secret: str, timeout: float = 10.0) -> None:
+        check_webhook_secret(secret, name="secret")
         self.to, self.secret, self.timeout = to, secret, timeout
         self.deliveries: list[Delivery] = []
 
