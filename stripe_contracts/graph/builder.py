@@ -97,10 +97,15 @@ class GraphBuilder:
     'open'
     """
 
-    def __init__(self, *, spec: Spec, seed: int = 0, validate: bool = True) -> None:
+    def __init__(
+        self, *, spec: Spec, seed: int = 0, validate: bool = True, catalog: JSON = None
+    ) -> None:
+        """`catalog`: a catalog file's data (`scenarios.files.load_catalog`); `items` then
+        name its prices by lookup key, `[{"price": "standard_monthly", "quantity": 1}]`."""
         self.spec = spec
         self.seed = seed
         self.validate = validate
+        self.catalog = catalog
         sub_schema = spec.schema(spec.schema_name_for("subscription"))
         self.statuses: tuple[str, ...] = tuple(sub_schema["properties"]["status"]["enum"])
         price_schema = spec.schema(spec.schema_name_for("price"))
@@ -177,6 +182,7 @@ class GraphBuilder:
             coupon=coupon,
             tax_rate=tax_rate,
             settings=settings_from(settings),
+            catalog=self.catalog,
         )
         phase = phase_for_status(
             status, plan, payment_outcome=payment_outcome, statuses_allowed=self.statuses

@@ -69,6 +69,8 @@ class Scenario:
     card: str = "ok"
     start: int | None = None
     settings: BillingSettings = DEFAULT_SETTINGS
+    catalog: JSON = None  # a catalog file's data: items then name its prices by lookup key
+    customer: JSON = None  # the customer's own values: email, name, phone, address, metadata
     states: list[State] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -88,8 +90,9 @@ class Scenario:
             card_outcome=self.card,
             start=self.start,
             intervals_allowed=self._builder.intervals,
-            overrides={},
+            overrides={"customer": dict(self.customer)} if self.customer else {},
             settings=self.settings,
+            catalog=self.catalog,
         )
         self._sent: set[tuple[str, int]] = set()  # time-based notices already sent
         self._requests = 0
@@ -275,9 +278,15 @@ class Scenario:
         changed: list[Item] = []
         pending = list(phase.pending)
         for index, (old, request) in enumerate(zip(current, items, strict=True)):
-            _, price = add_catalog_entry(
-                self.plan, f"item-{index}-v{len(self.states)}", request, self._builder.intervals
-            )
+            if self.plan.catalog is not None:  # the user's catalog: a price by lookup key
+                price = self.plan.catalog.price(str(request.get("price")), f"items[{index}].price")
+            else:
+                _, price = add_catalog_entry(
+                    self.plan,
+                    f"item-{index}-v{len(self.states)}",
+                    request,
+                    self._builder.intervals,
+                )
             quantity = int(request.get("quantity", old.quantity))
             new = Item(old.id, price, quantity, old.created)
             changed.append(new)
