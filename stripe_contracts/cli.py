@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from stripe_contracts._cli_options import (
+    SETTINGS_OPTIONS,
+    add_settings_options,
     add_spec_options,
     out_directory,
+    settings_from_args,
     spec_from_args,
     webhook_secret,
 )
@@ -100,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
         help="'subscription' (one state, --status) or a flow: " + ", ".join(_flow_names()),
     )
     add_spec_options(generate)
+    add_settings_options(generate)
     generate.add_argument("--status", default="active", help="subscription status")
     generate.add_argument("--seed", type=int, default=0)
     generate.add_argument("--currency", default=None)
@@ -274,6 +278,7 @@ def _generate(args: argparse.Namespace) -> int:
         files = all_bundles(
             spec,
             seed=args.seed,
+            settings=settings_from_args(args) or None,
             webhook_secret=args.webhook_secret,
             encoding=args.encoding,
             progress=_progress_bar(),
@@ -297,6 +302,7 @@ def _generate(args: argparse.Namespace) -> int:
             + " (stripe-contracts scenarios lists them)",
         )
     spec = spec_from_args(args)
+    settings = settings_from_args(args)
     params: dict[str, Any] = {
         "status": args.status,
         "currency": args.currency,
@@ -304,6 +310,8 @@ def _generate(args: argparse.Namespace) -> int:
         "trial_days": args.trial_days,
         "expand": list(args.expand),
     }
+    if settings:
+        params["settings"] = settings  # what the manifest records, as given
     if args.scenario == "subscription":
         graph = GraphBuilder(spec=spec, seed=args.seed).subscription(**params)
         files = bundle_files(
@@ -322,7 +330,7 @@ def _generate(args: argparse.Namespace) -> int:
         options = {
             k: v
             for k, v in params.items()
-            if k in ("currency", "collection_method", "trial_days") and v is not None
+            if k in ("currency", "collection_method", "trial_days", "settings") and v is not None
         }
         files = flow_files(
             run_flow(args.scenario, spec, seed=args.seed, **options),
@@ -348,6 +356,7 @@ def _scenarios(args: argparse.Namespace) -> int:
         "--expand",
         "--out",
         "--force",
+        *SETTINGS_OPTIONS.values(),
     ]
     rows = [
         {
@@ -365,7 +374,14 @@ def _scenarios(args: argparse.Namespace) -> int:
             {"name": flow.name, "description": flow.description, "events": True, "options": options}
         )
     if args.format == "json":
-        print(json.dumps({"scenarios": rows}, indent=2))
+        from stripe_contracts.graph.settings import DEFAULT_SETTINGS
+
+        defaults = DEFAULT_SETTINGS.as_dict()
+        settings = [
+            {"option": option, "setting": field, "default": defaults[field]}
+            for field, option in SETTINGS_OPTIONS.items()
+        ]
+        print(json.dumps({"scenarios": rows, "settings": settings}, indent=2))
     else:
         width = max(len(str(r["name"])) for r in rows)
         for row in rows:

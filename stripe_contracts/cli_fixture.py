@@ -31,17 +31,23 @@ from __future__ import annotations
 import argparse
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from stripe_contracts._cli_options import add_spec_options, spec_from_args
+from stripe_contracts._cli_options import (
+    add_settings_options,
+    add_spec_options,
+    settings_from_args,
+    spec_from_args,
+)
 from stripe_contracts._files import write_atomic
 from stripe_contracts.errors import InvalidArgument, StripeContractsError
 from stripe_contracts.graph.catalog import Item
 from stripe_contracts.graph.clock import DAY
 from stripe_contracts.graph.expand import payment_expand_path
+from stripe_contracts.graph.settings import BillingSettings, settings_from
 from stripe_contracts.scenarios.catalog import FLOWS, STANDARD_ITEMS
 from stripe_contracts.scenarios.timeline import Scenario
 from stripe_contracts.spec import Spec
@@ -451,13 +457,15 @@ def cli_fixture(
     currency: str | None = None,
     trial_days: int | None = None,
     entitlements: bool = False,
+    settings: BillingSettings | Mapping[str, JSON] | None = None,
 ) -> dict[str, JSON]:
     """The Stripe CLI fixture file for `flow_name` (one of `scenarios.FLOWS`), as a dict.
 
     Deterministic for the same flow, spec and options. `entitlements` also creates the
-    plan's entitlement features and attaches them to the products.
+    plan's entitlement features and attaches them to the products; `settings` are the
+    account's billing settings the flow runs under (its payment behavior is sent).
     """
-    options = _options(currency, trial_days)
+    options = _options(currency, trial_days, settings)
     return _translate(flow_name, spec, seed=seed, features=entitlements, **options).fixture
 
 
@@ -469,14 +477,19 @@ def cli_fixture_notes(
     currency: str | None = None,
     trial_days: int | None = None,
     entitlements: bool = False,
+    settings: BillingSettings | Mapping[str, JSON] | None = None,
 ) -> list[str]:
     """What to know before running `cli_fixture(...)`'s file against a real account."""
-    options = _options(currency, trial_days)
+    options = _options(currency, trial_days, settings)
     return _translate(flow_name, spec, seed=seed, features=entitlements, **options).notes()
 
 
-def _options(currency: str | None, trial_days: int | None) -> dict[str, JSON]:
-    options: dict[str, JSON] = {}
+def _options(
+    currency: str | None,
+    trial_days: int | None,
+    settings: BillingSettings | Mapping[str, JSON] | None,
+) -> dict[str, JSON]:
+    options: dict[str, JSON] = {"settings": settings_from(settings)}
     if currency is not None:
         options["currency"] = currency
     if trial_days is not None:
@@ -500,6 +513,7 @@ def add_commands(subparsers: Any) -> None:
     )
     command.add_argument("scenario", metavar="SCENARIO", help="a flow: " + ", ".join(FLOWS))
     add_spec_options(command)
+    add_settings_options(command)
     command.add_argument("--seed", type=int, default=0)
     command.add_argument("--currency", default=None)
     command.add_argument("--trial-days", type=int, default=None)
@@ -532,7 +546,7 @@ def _export(args: argparse.Namespace) -> int:
             hint="choose a new file name, or pass --force to replace it",
         )
     spec = spec_from_args(args)
-    options = _options(args.currency, args.trial_days)
+    options = _options(args.currency, args.trial_days, settings_from_args(args) or None)
     result = _translate(args.scenario, spec, seed=args.seed, features=args.entitlements, **options)
     try:
         write_atomic(out, dump_fixture(result.fixture), replace=args.force)

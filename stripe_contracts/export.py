@@ -170,6 +170,7 @@ def all_bundles(
     encoding: str = "json",
     progress: Progress | None = None,
     skip_unsupported: bool = False,
+    settings: Mapping[str, JSON] | None = None,
 ) -> dict[str, bytes]:
     """Every scenario, and the single-state scenario in every status the spec has, as
     sub-bundles `<name>/...` plus an `index.json` naming them (and what was skipped, why).
@@ -191,9 +192,10 @@ def all_bundles(
             progress(done, len(jobs), directory)
         own_seed = bundle_seed(seed, directory)
         try:
+            given = {"settings": dict(settings)} if settings else {}
             if status is not None:
-                params: dict[str, JSON] = {"status": status}
-                graph = builder.subscription(status=status, seed=own_seed)
+                params: dict[str, JSON] = {"status": status, **given}
+                graph = builder.subscription(status=status, seed=own_seed, settings=settings)
                 bundle = bundle_files(
                     graph,
                     scenario=scenario,
@@ -203,8 +205,8 @@ def all_bundles(
                 )
             else:
                 bundle = flow_files(
-                    run_flow(scenario, spec, seed=own_seed),
-                    params={},
+                    run_flow(scenario, spec, seed=own_seed, settings=settings),
+                    params=given,
                     webhook_secret=webhook_secret,
                     encoding=encoding,
                 )

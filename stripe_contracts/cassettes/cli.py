@@ -8,7 +8,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from stripe_contracts._cli_options import add_spec_options, spec_from_args
+from stripe_contracts._cli_options import (
+    add_settings_options,
+    add_spec_options,
+    settings_from_args,
+    spec_from_args,
+)
 from stripe_contracts.errors import SpecError, StripeContractsError
 
 if TYPE_CHECKING:
@@ -73,6 +78,7 @@ def add_commands(subparsers: Any) -> None:
     )
     synthesize.add_argument("scenario", metavar="SCENARIO")
     add_spec_options(synthesize)
+    add_settings_options(synthesize)
     synthesize.add_argument("--seed", type=int, default=0)
     synthesize.add_argument(
         "--out",
@@ -89,7 +95,8 @@ def _synthesize(args: argparse.Namespace) -> int:
     from stripe_contracts.cassettes.synthesize import synthesize, write_cassette
 
     spec = spec_from_args(args)
-    cassette = synthesize(args.scenario, spec, seed=args.seed)
+    settings = settings_from_args(args) or None
+    cassette = synthesize(args.scenario, spec, seed=args.seed, settings=settings)
     write_cassette(cassette, args.out, force=args.force)
     count = len(cassette["interactions"])
     print(f"wrote {count} interactions to {args.out} (Stripe API {spec.api_version})")
