@@ -10,6 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
+import stripe
+import vcr
 
 from conftest import SHARED
 
@@ -18,6 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTEST_DOC = (ROOT / "docs" / "pytest.md").read_text()
 LIBRARY_DOC = (ROOT / "docs" / "library.md").read_text()
 SPEC = SHARED / "spec3.2023-08-16.json"
+# In-process pytester runs drop modules an inner run imported first; importing these here keeps
+# one copy of stripe, requests and vcrpy for every inner run.
+SHARED_MODULES = (requests, stripe, vcr)
 
 
 def _blocks(text: str, language: str) -> list[str]:
@@ -25,7 +31,8 @@ def _blocks(text: str, language: str) -> list[str]:
 
 
 @pytest.fixture(autouse=True)
-def _plain_inner_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+def _plain_inner_runs(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inner runs see only this plugin (set after pytester, which clears PYTEST_ADDOPTS)."""
     monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:xdist -p no:benchmark -p no:cacheprovider")
     monkeypatch.delenv("STRIPE_CONTRACTS_SPEC", raising=False)
 
