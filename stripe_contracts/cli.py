@@ -18,7 +18,8 @@ from stripe_contracts._cli_options import (
     spec_from_args,
     webhook_secret,
 )
-from stripe_contracts.errors import StripeContractsError
+from stripe_contracts._json import load_json
+from stripe_contracts.errors import StripeContractsError, one_line
 from stripe_contracts.spec import Spec
 from stripe_contracts.validation import validate
 
@@ -37,7 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # here, so a reader that left is caught below, not at exit
         return code
     except StripeContractsError as exc:
-        print(f"stripe-contracts: error: {exc}", file=sys.stderr)
+        print(f"stripe-contracts: error: {one_line(exc.message)}", file=sys.stderr)
+        if exc.hint:
+            print(f"  hint: {one_line(exc.hint)}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # the reader left (`| head`): stop quietly, as `cat` does
         _silence_stdout()
@@ -481,7 +484,7 @@ def _is_bundle_metadata(path: Path) -> bool:
 
 def _check_file(path: Path, spec: Spec, strict: bool) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_bytes())
+        data = load_json(path.read_bytes())
     except (OSError, ValueError) as exc:
         raise StripeContractsError(
             f"{path}: cannot read JSON: {exc}",

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from stripe_contracts._dirs import check_target, put_in_place, staging_beside, write_tree
+from stripe_contracts._files import UnwritableOutput
 from stripe_contracts._json import dump_json, dump_json_line
 from stripe_contracts.errors import InvalidArgument, StripeContractsError
 from stripe_contracts.graph.builder import Graph, GraphBuilder
@@ -252,6 +253,9 @@ def write_bundle(files: Mapping[str, bytes], out: Path, *, force: bool = False) 
                 "replaces only bundles",
                 hint="choose a new directory for the bundle",
             )
-    with staging_beside(out) as staging:
-        write_tree(staging, files)
-        put_in_place(staging, out, seen)
+    try:
+        with staging_beside(out) as staging:
+            write_tree(staging, files)
+            put_in_place(staging, out, seen)
+    except OSError as exc:  # the staging directory is gone: nothing was written
+        raise UnwritableOutput.at(out, exc) from None

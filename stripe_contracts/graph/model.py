@@ -58,6 +58,9 @@ JSON = Any
 GRANTING_STATUSES = frozenset({"active", "trialing", "past_due", "paused"})
 PAYMENT_OUTCOMES = ("declined", "requires_action")
 COLLECTION_METHODS = ("charge_automatically", "send_invoice")
+#: `trial_end` "can be at most two years from `billing_cycle_anchor`" (the spec's description of
+#: POST /v1/subscriptions trial_end; docs.stripe.com/billing/subscriptions/trials).
+MAX_TRIAL_DAYS = 730
 DEFAULT_START = 1_706_659_200  # 2024-01-31T00:00:00Z: a month-end anchor on purpose
 
 
@@ -207,10 +210,13 @@ def make_plan(
     """Check the builder's arguments and fix everything that does not change over time."""
     _check_choice("collection_method", collection_method, COLLECTION_METHODS)
     if trial_days is not None and (
-        not isinstance(trial_days, int) or isinstance(trial_days, bool) or trial_days < 1
+        not isinstance(trial_days, int)
+        or isinstance(trial_days, bool)
+        or not 1 <= trial_days <= MAX_TRIAL_DAYS
     ):
         raise InvalidArgument(
-            f"trial_days={trial_days!r} must be a positive whole number of days",
+            f"trial_days={trial_days!r} must be a whole number of days from 1 to "
+            f"{MAX_TRIAL_DAYS} (Stripe ends a trial at most two years after it starts)",
             hint="e.g. trial_days=14, or leave it out",
         )
     ids = IdFactory(seed)
