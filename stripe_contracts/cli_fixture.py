@@ -44,6 +44,7 @@ from stripe_contracts._cli_options import (
 )
 from stripe_contracts._files import write_atomic
 from stripe_contracts.errors import InvalidArgument, StripeContractsError
+from stripe_contracts.graph.cards import BEHAVIOURS, card_behaviour
 from stripe_contracts.graph.catalog import Item
 from stripe_contracts.graph.clock import DAY
 from stripe_contracts.graph.expand import payment_expand_path
@@ -59,13 +60,6 @@ JSON = Any
 TEMPLATE_VERSION: Final = 0
 #: A Stripe CLI fixture query, `${name:json.path}` (the CLI's own pattern, without defaults).
 REFERENCE: Final = re.compile(r"\$\{([^|}:]+):([^|}]+)\}")
-#: Test PaymentMethods per card behaviour of a scenario
-#: (https://docs.stripe.com/testing#cards, #declined-payments, #regulatory-cards).
-CARD_TOKENS: Final = {
-    "ok": "pm_card_visa",
-    "declined": "pm_card_chargeCustomerFail",
-    "requires_action": "pm_card_authenticationRequired",
-}
 ENV_PREFIX: Final = "STRIPE_CONTRACTS_"
 
 
@@ -119,8 +113,8 @@ class _Recording(Scenario):
     def create_customer(self) -> Scenario:
         return self._record("create_customer", super().create_customer)
 
-    def attach_payment_method(self) -> Scenario:
-        return self._record("attach_payment_method", super().attach_payment_method)
+    def attach_payment_method(self, card: str | None = None) -> Scenario:
+        return self._record("attach_payment_method", super().attach_payment_method, card=card)
 
     def create_subscription(self) -> Scenario:
         return self._record("create_subscription", super().create_subscription)
@@ -286,14 +280,15 @@ class _Translator:
         self.customer = self.request("customer", "post", "/v1/customers", params)
 
     def attach_payment_method(self, call: _Call) -> None:
-        self._attach(call.card)
+        self._attach(call.arguments.get("card") or call.card)
 
     def set_card(self, call: _Call) -> None:
         if self.cards and call.arguments["behaviour"] != call.card:
             self._attach(str(call.arguments["behaviour"]))  # the customer changes cards
 
     def _attach(self, card: str) -> None:
-        path = f"/v1/payment_methods/{CARD_TOKENS[card]}/attach"
+        # Stripe's test PaymentMethod for the behaviour (https://docs.stripe.com/testing)
+        path = f"/v1/payment_methods/{card_behaviour(card).token}/attach"
         pm = self.request("payment_method", "post", path, {"customer": _ref(self.customer)})
         default = {"invoice_settings": {"default_payment_method": _ref(pm)}}
         self.request(
@@ -328,7 +323,9 @@ class _Translator:
     def confirm_payment(self, call: _Call) -> None:
         intent = _ref(self.subscription, self._intent_path()[1])
         path = f"/v1/payment_intents/{intent}/confirm"
-        self.request("confirm_payment", "post", path, {"payment_method": CARD_TOKENS["ok"]})
+        self.request(
+            "confirm_payment", "post", path, {"payment_method": card_behaviour("success").token}
+        )
 
     def update_items(self, call: _Call) -> None:
         items = self.scenario.states[call.after - 1].model.phase.items or ()
@@ -369,7 +366,13 @@ class _Translator:
         self.invoice = self.request("invoice", "post", "/v1/invoices", params)
         path = f"/v1/invoices/{_ref(self.invoice)}/pay"
         # a declined card fails the request, as in Stripe's invoice.payment_failed trigger
-        self.request("invoice_pay", "post", path, {}, "" if call.card == "ok" else "card_error")
+        self.request(
+            "invoice_pay",
+            "post",
+            path,
+            {},
+            "" if card_behaviour(call.card).outcome == "succeeded" else "card_error",
+        )
 
     def advance(self, call: _Call) -> None:
         target = self.scenario.states[call.after - 1].time
@@ -414,7 +417,8 @@ class _Translator:
                 "/v1/test_helpers/test_clocks/CLOCK_ID` to show status ready and make the "
                 "remaining requests by hand"
             )
-        if self.clock and any(CARD_TOKENS["declined"] in s["path"] for s in self.steps):
+        declining = [b.token for b in BEHAVIOURS.values() if b.outcome == "declined"]
+        if self.clock and any(t in s["path"] for s in self.steps for t in declining):
             settings = self.scenario.settings
             days = ", ".join(str(d) for d in settings.retry_days)
             notes.append(
