@@ -8,6 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stripe_contracts.errors import InvalidArgument
+from stripe_contracts.graph.arguments import (
+    check_expand,
+    check_plan_arguments,
+    check_seed,
+    suggestion,
+)
 from stripe_contracts.graph.expand import expand_paths
 from stripe_contracts.graph.model import (
     PAYMENT_OUTCOMES,
@@ -102,6 +108,7 @@ class GraphBuilder:
     ) -> None:
         """`catalog`: a catalog file's data (`scenarios.files.load_catalog`); `items` then
         name its prices by lookup key, `[{"price": "standard_monthly", "quantity": 1}]`."""
+        check_seed(seed)
         self.spec = spec
         self.seed = seed
         self.validate = validate
@@ -146,8 +153,14 @@ class GraphBuilder:
         if unknown:
             raise InvalidArgument(
                 f"unknown argument(s) {unknown}",
-                hint=f"overrides are given per object: {', '.join(_OVERRIDABLE)}",
+                hint=f"overrides are given per object: {suggestion(unknown[0], _OVERRIDABLE)}",
             )
+        if seed is not None:
+            check_seed(seed)
+        # with a catalog, items name its prices by lookup key (checked against the catalog)
+        checked_items = None if self.catalog is not None else items
+        check_plan_arguments(self.spec, items=checked_items, start=start, currency=currency)
+        check_expand(expand)
         for name, value in overrides.items():
             if not isinstance(value, dict):
                 raise InvalidArgument(
