@@ -20,11 +20,13 @@ from typing import Any
 from stripe_contracts.errors import InvalidArgument
 from stripe_contracts.graph.cards import card_behaviour
 from stripe_contracts.graph.catalog import (
+    Catalog,
     Feature,
     Item,
     Price,
     Product,
     catalog_entry,
+    catalog_from_data,
     choose_currency,
     features_for,
 )
@@ -112,6 +114,7 @@ class Plan:
     #: attach time and the card; the scenario appends as the customer changes cards.
     later_cards: list[tuple[int, Card, str]] = field(default_factory=list)
     card_behaviour: str = "success"  # how the first card behaves
+    catalog: Catalog | None = None  # the user's catalog file, when items name its prices
 
     def payment_method(self, index: int) -> tuple[str, Card, int]:
         """(id, card, created) of the `index`-th payment method the customer attached."""
@@ -224,8 +227,13 @@ def make_plan(
     coupon: JSON = None,
     tax_rate: JSON = None,
     settings: BillingSettings = DEFAULT_SETTINGS,
+    catalog: JSON = None,
 ) -> Plan:
-    """Check the builder's arguments and fix everything that does not change over time."""
+    """Check the builder's arguments and fix everything that does not change over time.
+
+    With `catalog` (a catalog file's data), the catalog is the user's and `items` name its
+    prices by lookup key: `[{"price": "standard_monthly", "quantity": 1}]`.
+    """
     _check_choice("collection_method", collection_method, COLLECTION_METHODS)
     if trial_days is not None and (
         not isinstance(trial_days, int)
@@ -245,6 +253,23 @@ def make_plan(
             "items must be a non-empty list of {'price': {...}, 'quantity': n, 'product': {...}}",
             hint='e.g. items=[{"price": {"unit_amount": 1500}}]',
         )
+    if catalog is not None:
+        if items is None:  # the catalog's first recurring price
+            prices = catalog.get("prices") or [{}]
+            first = next((p for p in prices if p.get("recurring")), prices[0])
+            requests = [{"price": first.get("lookup_key")}]
+        return _plan_from_catalog(
+            catalog_from_data(ids, catalog, t0),
+            requests,
+            seed=seed,
+            ids=ids,
+            t0=t0,
+            trial_days=trial_days,
+            collection_method=collection_method,
+            card_outcome=card_outcome,
+            overrides=overrides,
+            settings=settings,
+        )
     chosen_currency = choose_currency(currency, requests)
     products, prices, plan_items = [], [], []
     for index, request in enumerate(requests):
@@ -256,17 +281,7 @@ def make_plan(
         plan_items.append(
             Item(ids.named("subscription_item", f"item-{index}"), price, quantity, t0)
         )
-    recurring = [p for p in prices if p.interval]
-    interval, interval_count = (
-        (recurring[0].interval or "month", recurring[0].interval_count)
-        if recurring
-        else ("month", 1)
-    )
-    if any((p.interval, p.interval_count) != (interval, interval_count) for p in recurring):
-        raise InvalidArgument(
-            "all recurring prices of one subscription must share an interval and interval_count",
-            hint=f"use interval={interval!r}, interval_count={interval_count} on every item",
-        )
+    interval, interval_count = _billing_interval(prices)
     return Plan(
         seed=seed,
         ids=ids,
@@ -294,6 +309,83 @@ def make_plan(
         ),
         tax_rate=parse_tax_rate(tax_rate, tax_rate_id=ids.named("tax_rate", "tax_rate")),
         settings=settings,
+    )
+
+
+def _billing_interval(prices: list[Price]) -> tuple[str, int]:
+    recurring = [p for p in prices if p.interval]
+    interval, interval_count = (
+        (recurring[0].interval or "month", recurring[0].interval_count)
+        if recurring
+        else ("month", 1)
+    )
+    if any((p.interval, p.interval_count) != (interval, interval_count) for p in recurring):
+        raise InvalidArgument(
+            "all recurring prices of one subscription must share an interval and interval_count",
+            hint=f"use interval={interval!r}, interval_count={interval_count} on every item",
+        )
+    return interval, interval_count
+
+
+def _plan_from_catalog(
+    catalog: Catalog,
+    requests: list[JSON],
+    *,
+    seed: int,
+    ids: IdFactory,
+    t0: int,
+    trial_days: int | None,
+    collection_method: str,
+    card_outcome: str,
+    overrides: dict[str, dict[str, JSON]],
+    settings: BillingSettings,
+) -> Plan:
+    """A plan whose items are prices of the user's catalog, named by lookup key."""
+    items = []
+    for index, request in enumerate(requests):
+        where = f"items[{index}]"
+        if not isinstance(request, dict) or not isinstance(request.get("price"), str):
+            raise InvalidArgument(
+                f"{where} must name a catalog price by lookup key, got {request!r}",
+                hint='e.g. {"price": "standard_monthly", "quantity": 1}',
+            )
+        quantity = request.get("quantity", 1)
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
+            raise InvalidArgument(
+                f"{where}.quantity={quantity!r} must be a positive integer", hint="e.g. 1"
+            )
+        price = catalog.price(request["price"], f"{where}.price")
+        item_id = ids.named("subscription_item", f"item-{index}")
+        items.append(Item(item_id, price, quantity, t0))
+    currencies = sorted({i.price.currency for i in items})
+    if len(currencies) > 1:
+        raise InvalidArgument(
+            f"the items' prices use currencies {currencies}, but one subscription bills in one",
+            hint="choose prices of one currency",
+        )
+    interval, interval_count = _billing_interval([i.price for i in items])
+    return Plan(
+        seed=seed,
+        ids=ids,
+        currency=currencies[0],
+        person=fake_person(seed, overrides.get("customer", {})),
+        card=fake_card(seed, card_outcome),
+        card_behaviour=card_behaviour(card_outcome).name,
+        customer_id=ids.named("customer", "customer"),
+        payment_method_id=ids.named("payment_method", "card"),
+        subscription_id=ids.named("subscription", "subscription"),
+        t0=t0,
+        trial=(t0, t0 + trial_days * DAY) if trial_days else None,
+        interval=interval,
+        interval_count=interval_count,
+        collection_method=collection_method,
+        products=list(catalog.products),
+        prices=list(catalog.prices),
+        items=items,
+        features=list(catalog.features),
+        overrides=overrides,
+        settings=settings,
+        catalog=catalog,
     )
 
 
