@@ -392,13 +392,19 @@ def _generate(args: argparse.Namespace) -> int:
             webhook_secret=args.webhook_secret,
             encoding=args.encoding,
         )
+    return _write_bundle(files, args, spec)
+
+
+def _write_bundle(files: dict[str, bytes], args: argparse.Namespace, spec: Spec) -> int:
+    from stripe_contracts.export import write_bundle
+
     write_bundle(files, args.out, force=args.force)
     print(f"wrote {len(files)} files to {args.out} (Stripe API {spec.api_version})")
     return EXIT_OK
 
 
 def _generate_from_file(args: argparse.Namespace) -> int:
-    from stripe_contracts.export import flow_files, write_bundle
+    from stripe_contracts.export import flow_files
     from stripe_contracts.scenarios.files import load_scenario_file, run_scenario_file
 
     if args.scenario or args.all:
@@ -414,9 +420,7 @@ def _generate_from_file(args: argparse.Namespace) -> int:
         webhook_secret=args.webhook_secret,
         encoding=args.encoding,
     )
-    write_bundle(files, args.out, force=args.force)
-    print(f"wrote {len(files)} files to {args.out} (Stripe API {spec.api_version})")
-    return EXIT_OK
+    return _write_bundle(files, args, spec)
 
 
 def _run_scenario(args: argparse.Namespace) -> int:

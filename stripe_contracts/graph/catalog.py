@@ -114,11 +114,7 @@ def catalog_entry(
             f"{where} has unknown keys {sorted(unknown)}",
             hint="items take 'price', 'quantity' and 'product'",
         )
-    quantity = request.get("quantity", 1)
-    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
-        raise InvalidArgument(
-            f"{where}.quantity={quantity!r} must be a positive integer", hint="e.g. quantity=3"
-        )
+    quantity = item_quantity(where, request)
     price_in = dict(request.get("price") or {})
     product_in = dict(request.get("product") or {})
     default_name = ["Standard", "Advanced", "Add-on", "Extra"][index % 4]
@@ -183,6 +179,16 @@ def catalog_entry(
         overrides=price_in,
     )
     return product, price, quantity
+
+
+def item_quantity(where: str, request: dict[str, JSON]) -> int:
+    """An item's `quantity` (default 1), a positive whole number."""
+    quantity = request.get("quantity", 1)
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
+        raise InvalidArgument(
+            f"{where}.quantity={quantity!r} must be a positive integer", hint="e.g. quantity=3"
+        )
+    return quantity
 
 
 def _check_tiers(where: str, tiers: JSON, mode: JSON) -> None:

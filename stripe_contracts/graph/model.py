@@ -29,6 +29,7 @@ from stripe_contracts.graph.catalog import (
     catalog_from_data,
     choose_currency,
     features_for,
+    item_quantity,
 )
 from stripe_contracts.graph.clock import DAY, period
 from stripe_contracts.graph.ids import IdFactory
@@ -253,23 +254,27 @@ def make_plan(
             "items must be a non-empty list of {'price': {...}, 'quantity': n, 'product': {...}}",
             hint='e.g. items=[{"price": {"unit_amount": 1500}}]',
         )
+    fixed: dict[str, JSON] = {  # what every plan has, whoever's catalog it bills from
+        "seed": seed,
+        "ids": ids,
+        "person": fake_person(seed, overrides.get("customer", {})),
+        "card": fake_card(seed, card_outcome),
+        "card_behaviour": card_behaviour(card_outcome).name,
+        "customer_id": ids.named("customer", "customer"),
+        "payment_method_id": ids.named("payment_method", "card"),
+        "subscription_id": ids.named("subscription", "subscription"),
+        "t0": t0,
+        "trial": (t0, t0 + trial_days * DAY) if trial_days else None,
+        "collection_method": collection_method,
+        "overrides": overrides,
+        "settings": settings,
+    }
     if catalog is not None:
         if items is None:  # the catalog's first recurring price
             prices = catalog.get("prices") or [{}]
             first = next((p for p in prices if p.get("recurring")), prices[0])
             requests = [{"price": first.get("lookup_key")}]
-        return _plan_from_catalog(
-            catalog_from_data(ids, catalog, t0),
-            requests,
-            seed=seed,
-            ids=ids,
-            t0=t0,
-            trial_days=trial_days,
-            collection_method=collection_method,
-            card_outcome=card_outcome,
-            overrides=overrides,
-            settings=settings,
-        )
+        return _plan_from_catalog(catalog_from_data(ids, catalog, t0), requests, fixed)
     chosen_currency = choose_currency(currency, requests)
     products, prices, plan_items = [], [], []
     for index, request in enumerate(requests):
@@ -283,32 +288,20 @@ def make_plan(
         )
     interval, interval_count = _billing_interval(prices)
     return Plan(
-        seed=seed,
-        ids=ids,
+        **fixed,
         currency=chosen_currency,
-        person=fake_person(seed, overrides.get("customer", {})),
-        card=fake_card(seed, card_outcome),
-        card_behaviour=card_behaviour(card_outcome).name,
-        customer_id=ids.named("customer", "customer"),
-        payment_method_id=ids.named("payment_method", "card"),
-        subscription_id=ids.named("subscription", "subscription"),
-        t0=t0,
-        trial=(t0, t0 + trial_days * DAY) if trial_days else None,
         interval=interval,
         interval_count=interval_count,
-        collection_method=collection_method,
         products=products,
         prices=prices,
         items=plan_items,
         features=features_for(ids, products),
-        overrides=overrides,
         coupon=parse_coupon(
             coupon,
             coupon_id=ids.named("coupon", "coupon"),
             discount_id=ids.named("discount", "discount"),
         ),
         tax_rate=parse_tax_rate(tax_rate, tax_rate_id=ids.named("tax_rate", "tax_rate")),
-        settings=settings,
     )
 
 
@@ -327,19 +320,7 @@ def _billing_interval(prices: list[Price]) -> tuple[str, int]:
     return interval, interval_count
 
 
-def _plan_from_catalog(
-    catalog: Catalog,
-    requests: list[JSON],
-    *,
-    seed: int,
-    ids: IdFactory,
-    t0: int,
-    trial_days: int | None,
-    collection_method: str,
-    card_outcome: str,
-    overrides: dict[str, dict[str, JSON]],
-    settings: BillingSettings,
-) -> Plan:
+def _plan_from_catalog(catalog: Catalog, requests: list[JSON], fixed: dict[str, JSON]) -> Plan:
     """A plan whose items are prices of the user's catalog, named by lookup key."""
     items = []
     for index, request in enumerate(requests):
@@ -349,14 +330,9 @@ def _plan_from_catalog(
                 f"{where} must name a catalog price by lookup key, got {request!r}",
                 hint='e.g. {"price": "standard_monthly", "quantity": 1}',
             )
-        quantity = request.get("quantity", 1)
-        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
-            raise InvalidArgument(
-                f"{where}.quantity={quantity!r} must be a positive integer", hint="e.g. 1"
-            )
         price = catalog.price(request["price"], f"{where}.price")
-        item_id = ids.named("subscription_item", f"item-{index}")
-        items.append(Item(item_id, price, quantity, t0))
+        item_id = fixed["ids"].named("subscription_item", f"item-{index}")
+        items.append(Item(item_id, price, item_quantity(where, request), fixed["t0"]))
     currencies = sorted({i.price.currency for i in items})
     if len(currencies) > 1:
         raise InvalidArgument(
@@ -365,26 +341,14 @@ def _plan_from_catalog(
         )
     interval, interval_count = _billing_interval([i.price for i in items])
     return Plan(
-        seed=seed,
-        ids=ids,
+        **fixed,
         currency=currencies[0],
-        person=fake_person(seed, overrides.get("customer", {})),
-        card=fake_card(seed, card_outcome),
-        card_behaviour=card_behaviour(card_outcome).name,
-        customer_id=ids.named("customer", "customer"),
-        payment_method_id=ids.named("payment_method", "card"),
-        subscription_id=ids.named("subscription", "subscription"),
-        t0=t0,
-        trial=(t0, t0 + trial_days * DAY) if trial_days else None,
         interval=interval,
         interval_count=interval_count,
-        collection_method=collection_method,
         products=list(catalog.products),
         prices=list(catalog.prices),
         items=items,
         features=list(catalog.features),
-        overrides=overrides,
-        settings=settings,
         catalog=catalog,
     )
 
