@@ -14,6 +14,7 @@ import pytest
 if TYPE_CHECKING:
     from stripe_contracts.cassettes._vcr import StripeCassette
     from stripe_contracts.graph.builder import GraphBuilder
+    from stripe_contracts.scenarios.steps import ScenarioSteps
     from stripe_contracts.spec import Spec
     from stripe_contracts.webhooks.tester import WebhookTester
 
@@ -60,6 +61,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type="paths",
         default=[],
         help="Stripe OpenAPI spec files or directories, layered in order",
+    )
+    parser.addini(
+        "stripe_contracts_catalog",
+        type="paths",
+        default=[],
+        help="your catalog file (YAML or JSON) for stripe_scenario and scenario files without "
+        "a catalog: key",
     )
     parser.addini(
         "stripe_contracts_api_version",
@@ -257,15 +265,33 @@ def stripe_cassette(
 
 @pytest.fixture
 def stripe_events(stripe_spec: Spec, request: pytest.FixtureRequest) -> Callable[..., list[Any]]:
-    """`stripe_events("renewal-failed-unpaid", **options)`: the flow's events, in order."""
-    from stripe_contracts.scenarios import build_events, run_flow
+    """`stripe_events("renewal-failed-unpaid", **options)`: the flow's events, in order; also
+    a scenario file's path, a `stripe_scenario` or a `Scenario`."""
+    from stripe_contracts.scenarios.steps import scenario_events
 
-    seed = _test_seed(request)
+    seed, catalog = _test_seed(request), _catalog(request.config)
 
-    def events(flow: str, **options: Any) -> list[Any]:
-        return build_events(run_flow(flow, stripe_spec, seed=seed, **options).states, stripe_spec)
+    def events(source: Any, **options: Any) -> list[Any]:
+        return scenario_events(source, stripe_spec, seed=seed, catalog=catalog, **options)
 
     return events
+
+
+@pytest.fixture
+def stripe_scenario(stripe_spec: Spec, request: pytest.FixtureRequest) -> ScenarioSteps:
+    """A new `ScenarioSteps` on the stripe_contracts_catalog catalog: scenario-file verbs as
+    calls (`.customer(...).subscribe(items=[...]).advance(days=30)`), then `.events`,
+    `.objects`, `.graph`."""
+    from stripe_contracts.scenarios.steps import ScenarioSteps
+
+    catalog = _catalog(request.config)
+    seed = _test_seed(request)
+    return ScenarioSteps(stripe_spec, catalog=catalog, seed=seed, name=request.node.name)
+
+
+def _catalog(config: pytest.Config) -> Any:
+    paths = config.getini("stripe_contracts_catalog")
+    return paths[0] if paths else None
 
 
 @pytest.fixture(scope="session")

@@ -69,26 +69,42 @@ def load_catalog(path: Path) -> JSON:
     return data
 
 
-def load_scenario_file(path: Path, *, catalog: Path | None = None) -> ScenarioFile:
-    """A scenario file, checked, with its catalog (`catalog:` in the file, or `catalog`)."""
+def load_scenario_file(
+    path: Path, *, catalog: Path | None = None, default_catalog: Path | None = None
+) -> ScenarioFile:
+    """A scenario file, checked, with its catalog: `catalog` if given, else the file's
+    `catalog:` key (relative to the file), else `default_catalog`."""
     data = _read(path)
+    return scenario_file_from_dict(
+        data,
+        path=path,
+        catalog=catalog
+        or (path.parent / data["catalog"] if isinstance(data, dict) and "catalog" in data else None)
+        or default_catalog,
+    )
+
+
+def scenario_file_from_dict(data: JSON, *, path: Path, catalog: Path | JSON) -> ScenarioFile:
+    """A scenario file's data (as read from `path`, named in errors), checked, with its catalog
+    (a catalog file's path, or its data already read)."""
     if not isinstance(data, dict):
         raise UserFileError(f"{path}: a scenario file is a mapping", hint="see scenario.yaml")
     for number, step in enumerate(data.get("steps") or [], start=1):
         _check_verb(path, number, step)
     _check(data, "scenario", path)
-    catalog_path = catalog or (path.parent / data["catalog"] if "catalog" in data else None)
-    if catalog_path is None:
+    if catalog is None:
         raise UserFileError(
             f"{path}: no catalog", hint="add `catalog: catalog.yaml` or pass --catalog FILE"
         )
+    if isinstance(catalog, Path):
+        catalog = load_catalog(catalog)
+    else:
+        _check(catalog, "catalog", Path(f"{path} (catalog)"))
     try:
         settings = BillingSettings.from_dict(data.get("settings") or {})
     except InvalidArgument as exc:
         raise UserFileError(f"{path}: settings: {exc.message}", hint=exc.hint) from None
-    return ScenarioFile(
-        path, load_catalog(catalog_path), dict(data.get("customer") or {}), settings, data["steps"]
-    )
+    return ScenarioFile(path, catalog, dict(data.get("customer") or {}), settings, data["steps"])
 
 
 def run_scenario_file(
@@ -104,7 +120,8 @@ def run_scenario_file(
     `webhooks.scenario_run.run_against_app`); without one they are passed over.
     """
     steps = scenario_file.steps
-    subscribe = next((s["subscribe"] for s in steps if "subscribe" in s), None)
+    at = next((n for n, s in enumerate(steps, start=1) if "subscribe" in s), None)
+    subscribe = steps[at - 1]["subscribe"] if at else None
     first_card = next((c for c in map(_card_of, steps) if c), "success")
     try:
         scenario = Scenario(
@@ -119,8 +136,9 @@ def run_scenario_file(
             catalog=scenario_file.catalog,
             customer=scenario_file.customer,
         )
-    except InvalidArgument as exc:
-        raise UserFileError(f"{scenario_file.path}: {exc.message}", hint=exc.hint) from None
+    except InvalidArgument as exc:  # the first subscribe's arguments fix the plan
+        where = f"{scenario_file.path}: step {at} (subscribe)" if at else scenario_file.path
+        raise UserFileError(f"{where}: {exc.message}", hint=exc.hint) from None
     scenario.create_customer()
     previous = len(scenario.states)  # where the step before the current one began
     for number, step in enumerate(steps, start=1):
@@ -356,4 +374,5 @@ __all__ = [
     "load_catalog",
     "load_scenario_file",
     "run_scenario_file",
+    "scenario_file_from_dict",
 ]
