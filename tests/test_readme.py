@@ -51,10 +51,34 @@ def test_pytest_samples_pass(
     result.assert_outcomes(passed=block.count("def test_"))
 
 
+#: The README's YAML files, by the name in their first line (`# catalog.yaml`).
+YAML_FILES = {
+    block.split("\n", 1)[0].removeprefix("# "): block
+    for block in re.findall(r"```yaml\n(.*?)```", README, re.S)
+}
+
+
+def test_the_readme_shows_the_example_scenario_files_as_they_are() -> None:
+    examples = Path(__file__).resolve().parent.parent / "examples" / "scenario_files"
+    for name in ("catalog.yaml", "scenario.yaml"):
+        assert YAML_FILES[name].split("\n", 1)[1] == (examples / name).read_text()
+
+
 def test_cli_lines_run_in_order(tmp_path: Path) -> None:
     """The README's CLI lines, run as written one after the other in one directory (later
-    lines use what earlier ones wrote), with the spec placeholder pointing at a real spec."""
+    lines use what earlier ones wrote; the YAML files shown are there), with the spec
+    placeholder pointing at a real spec and `run-scenario` delivering to a real app."""
+    from test_scenario_run import billing_app, serving
+
+    for name, text in YAML_FILES.items():
+        (tmp_path / name).write_text(text)
+    with serving(billing_app(secret="whsec_your_endpoint_secret")) as url:
+        _run_lines(tmp_path, url.removesuffix("/webhooks/stripe"))
+
+
+def _run_lines(tmp_path: Path, app: str) -> None:
     for line in BASH_LINES:
+        line = line.replace("http://127.0.0.1:5000", app)
         args = [a.replace("path/to/spec3.json", str(SPEC)) for a in shlex.split(line)]
         done = subprocess.run(
             [sys.executable, "-m", "stripe_contracts", *args[1:]],
@@ -62,6 +86,7 @@ def test_cli_lines_run_in_order(tmp_path: Path) -> None:
             text=True,
             check=False,
             cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
         )
         assert done.returncode == 0, (line, done.stdout, done.stderr)
         if "--format" in args and "json" in args:

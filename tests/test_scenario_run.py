@@ -31,7 +31,7 @@ DAHLIA = str(SHARED / "spec3.2026-05-27.dahlia.json")
 SECRET = "whsec_e2e_test"
 
 
-def billing_app(*, ignore: tuple[str, ...] = ()) -> Flask:
+def billing_app(*, ignore: tuple[str, ...] = (), secret: str = SECRET) -> Flask:
     """Records each customer's status (from subscription and invoice events) and entitlements;
     `ignore` lists event types it acknowledges without acting on them."""
     app = Flask("billing")
@@ -43,7 +43,7 @@ def billing_app(*, ignore: tuple[str, ...] = ()) -> Flask:
     def webhook() -> Any:
         try:
             event = stripe.Webhook.construct_event(
-                request.get_data(), request.headers.get("Stripe-Signature", ""), SECRET
+                request.get_data(), request.headers.get("Stripe-Signature", ""), secret
             ).to_dict()
         except stripe.SignatureVerificationError as exc:
             return jsonify(error=str(exc)), 400
