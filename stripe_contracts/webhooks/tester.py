@@ -7,9 +7,12 @@ the event, the variant and what the handler answered.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stripe_contracts.webhooks.delivery import Delivery, deliver, out_of_order
+
+if TYPE_CHECKING:
+    from stripe_contracts.spec import Spec, VersionSet
 
 JSON = Any
 
@@ -21,11 +24,22 @@ class WebhookAssertionError(AssertionError):
 class WebhookTester:
     """Deliver events to one handler and check how it copes."""
 
-    def __init__(self, to: Any, *, secret: str, timeout: float = 10.0) -> None:
-        self.to, self.secret, self.timeout = to, secret, timeout
+    def __init__(
+        self,
+        to: Any,
+        *,
+        secret: str,
+        timeout: float = 10.0,
+        spec: Spec | VersionSet | None = None,
+    ) -> None:
+        self.to, self.secret, self.timeout, self.spec = to, secret, timeout, spec
         self.deliveries: list[Delivery] = []
 
     def send(self, events: Sequence[Mapping[str, JSON]], variant: str = "normal") -> list[Delivery]:
+        """Deliver `events`; with a `spec`, each is first checked through (`data.object`,
+        `previous_attributes`) and an invalid one fails before anything is sent."""
+        if self.spec is not None:
+            _check_events(events, self.spec)
         done = deliver(events, self.to, secret=self.secret, variant=variant, timeout=self.timeout)
         self.deliveries.extend(done)
         return done
@@ -66,6 +80,23 @@ class WebhookTester:
             done += self.send([event], variant=variant)
         _expect(done, lambda d: d.rejected, "a 4xx (the request must be refused)")
         return done
+
+
+def _check_events(events: Sequence[Mapping[str, JSON]], spec: Spec | VersionSet) -> None:
+    from stripe_contracts.validation import validate
+
+    bad = [
+        f"  {v.message}"
+        for event in events
+        for v in validate(dict(event), spec)
+        if v.severity == "error"
+    ]
+    if bad:
+        raise WebhookAssertionError(
+            f"{len(bad)} contract violations in the events to deliver:\n"
+            + "\n".join(bad)
+            + "\n  hint: events must be what Stripe sends for the pinned API version"
+        )
 
 
 def _expect(done: list[Delivery], good: Callable[[Delivery], bool], wanted: str) -> None:
