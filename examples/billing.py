@@ -41,6 +41,14 @@ class Billing:
         self._newest: dict[str, int] = {}  # object key -> `created` of the newest event applied
         self._lock = threading.Lock()  # threaded servers deliver concurrently
 
+    def reset(self) -> None:
+        """Forget everything, as truncating the tables would (tests start each round empty)."""
+        with self._lock:
+            self.processed_event_ids.clear()
+            self.customers.clear()
+            self.needs_full_entitlement_fetch.clear()
+            self._newest.clear()
+
     def apply(self, event: dict[str, JSON]) -> bool:
         """Apply one verified event (plain dicts); False if it was processed before."""
         with self._lock:

@@ -30,8 +30,8 @@ SPEC_OPTIONS: dict[FrontEnd, tuple[str, str]] = {
     "library": ("load_spec(PATH)", "load_spec(..., api_version=VERSION)"),
     "cli": ("--spec PATH", "--api-version VERSION"),
     "pytest": (
-        "--stripe-spec PATH (or the ini key stripe_contracts_spec)",
-        "--stripe-api-version VERSION (or the ini key stripe_contracts_api_version)",
+        "--stripe-spec=PATH (or the ini key stripe_contracts_spec)",
+        "--stripe-api-version=VERSION (or the ini key stripe_contracts_api_version)",
     ),
 }
 assert set(SPEC_OPTIONS) == set(get_args(FrontEnd))

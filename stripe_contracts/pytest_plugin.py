@@ -94,7 +94,7 @@ def _load(config: pytest.Config) -> Spec:
                 project_dir=config.rootpath,
                 front_end="pytest",
             )
-        except Exception as exc:  # reported by the fixture that needs the spec
+        except Exception as exc:  # reported once, at session start (pytest_sessionstart)
             cached = exc
         config.stash[_spec_key] = cached
     if isinstance(cached, Exception):
@@ -102,15 +102,30 @@ def _load(config: pytest.Config) -> Spec:
     return cached
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A missing or broken spec stops the run here, in one message, before any test runs."""
     from stripe_contracts.errors import StripeContractsError
 
     try:
-        spec = _load(config)
+        _load(session.config)
     except StripeContractsError as exc:
-        return f"stripe-contracts: no spec loaded ({exc.message})"
-    except Exception as exc:  # never break the run for a header; the fixture reports it
-        return f"stripe-contracts: no spec loaded ({type(exc).__name__}: {exc})"
+        raise pytest.UsageError(f"stripe-contracts: {exc}") from None
+    except Exception as exc:
+        raise pytest.UsageError(
+            f"stripe-contracts: cannot load the Stripe spec: {type(exc).__name__}: {exc}\n"
+            f"  hint: {_SPEC_FIX}"
+        ) from None
+
+
+_SPEC_FIX = (
+    "pass --stripe-spec=PATH (or set the ini key stripe_contracts_spec) to a spec file or "
+    "a directory of specs; with none configured the built-in spec is used"
+)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    spec = _load(config)  # pytest_sessionstart has reported a spec that cannot load
     versions = " + ".join(f"{d.api_version} ({d.source})" for d in spec.documents)
     return f"stripe-contracts: Stripe API {versions}"
 
@@ -180,11 +195,49 @@ def _test_seed(request: pytest.FixtureRequest) -> int:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _warn_if_the_spec_chose_rootdir(config)
     config.addinivalue_line(
         "markers",
         "stripe_cassette(name=None, **vcr_options): replay (or record) the test's Stripe "
         "traffic in <stripe_contracts_cassette_dir>/<name>.yaml",
     )
+
+
+def _warn_if_the_spec_chose_rootdir(config: pytest.Config) -> None:
+    """`--stripe-spec ../x.json` (a space, not `=`) is also read as a test path while pytest
+    picks its rootdir, before this plugin's options exist; say so when that moved rootdir."""
+    spaced, rest = [], []
+    args = iter(config.invocation_params.args)
+    for arg in args:
+        if arg == "--stripe-spec":
+            spaced.append(next(args, ""))
+        else:
+            rest.append(arg)
+    if not spaced:
+        return
+    try:  # pytest's own rule, asked again without the spec paths
+        from _pytest.config.findpaths import determine_setup
+
+        options = config.known_args_namespace
+        without = determine_setup(
+            inifile=options.inifilename,
+            override_ini=options.override_ini,
+            args=rest,
+            rootdir_cmd_arg=options.rootdir or None,
+            invocation_dir=config.invocation_params.dir,
+        )[0]
+    except Exception:  # another pytest: its private helper differs; say nothing
+        return
+    if without != config.rootpath:
+        config.issue_config_time_warning(
+            pytest.PytestConfigWarning(
+                f"--stripe-spec {spaced[0]} (with a space) was also read as a test path, which "
+                f"made {config.rootpath} pytest's rootdir instead of {without}: cassettes "
+                "(stripe_contracts_cassette_dir) and schemas/ are looked up from there. Write "
+                f"--stripe-spec={spaced[0]}, or set the ini key stripe_contracts_spec"
+            ),
+            stacklevel=2,
+        )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -27,11 +27,12 @@ def events() -> list[dict[str, Any]]:
 
 
 class Shop:
-    """A small, correct handler: verifies with the official library, dedupes by event id."""
+    """A small, correct handler: verifies with the official library, dedupes by event id, and
+    lets no older event overwrite a newer one."""
 
     def __init__(self) -> None:
         self.seen: set[str] = set()
-        self.subscriptions: dict[str, str] = {}
+        self.subscriptions: dict[str, tuple[int, str]] = {}  # id -> (event.created, status)
 
     def handle(self, payload: bytes, signature: str | None) -> tuple[int, bytes]:
         try:
@@ -43,8 +44,14 @@ class Shop:
         self.seen.add(event["id"])
         obj = event["data"]["object"]
         if event["type"].startswith("customer.subscription."):
-            self.subscriptions[obj["id"]] = obj["status"]
+            held = self.subscriptions.get(obj["id"], (0, ""))
+            if held[0] <= event["created"]:  # an older event arriving late never wins
+                self.subscriptions[obj["id"]] = (event["created"], obj["status"])
         return 200, b"ok"
+
+    def reset(self) -> None:
+        self.seen.clear()
+        self.subscriptions.clear()
 
     def __call__(self, payload: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
         return self.handle(payload, headers.get("Stripe-Signature"))
@@ -170,7 +177,9 @@ def test_tester_assertions_pass_for_a_good_handler(events: list[dict[str, Any]])
     tester = WebhookTester(shop, secret=SECRET)
     tester.assert_all_accepted(events)
     tester.assert_idempotent(events, probe=lambda: dict(shop.subscriptions))
-    tester.assert_survives_out_of_order(events)
+    tester.assert_survives_out_of_order(
+        events, probe=lambda: dict(shop.subscriptions), reset=shop.reset
+    )
     tester.assert_rejects_forgeries(events[0])
 
 
@@ -211,7 +220,8 @@ def test_fixtures_drive_a_handler_end_to_end(pytester: pytest.Pytester, monkeypa
             hooks = stripe_webhooks(to=handler, secret=SECRET)
             hooks.assert_all_accepted(events)
             hooks.assert_idempotent(events, probe=lambda: len(seen))
-            hooks.assert_survives_out_of_order(events)
+            hooks.assert_survives_out_of_order(
+                events, probe=lambda: sorted(seen), reset=seen.clear)
             hooks.assert_rejects_forgeries(events[0])
             updates = [e for e in events if e["type"] == "customer.subscription.updated"]
             assert updates[-1]["data"]["object"]["status"] == "unpaid"

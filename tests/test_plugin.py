@@ -64,21 +64,58 @@ def test_ini_picks_the_version_from_a_directory(pytester: pytest.Pytester) -> No
     result.assert_outcomes(passed=1)
 
 
-def test_missing_spec_is_reported_in_the_header_and_by_the_fixture(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+FIFTY_TESTS = "\n".join(f"def test_{n}(stripe_graph): pass" for n in range(50))
+
+
+@pytest.mark.parametrize(
+    ("how", "problem"),
+    [
+        ("option", "no Stripe OpenAPI spec at missing.json"),
+        ("ini", "no Stripe OpenAPI spec at"),
+        ("option-broken", "cannot parse spec broken.json: invalid JSON"),
+        ("env-broken", "cannot parse spec broken.json: invalid JSON"),
+    ],
+)
+def test_a_missing_or_broken_spec_is_one_error_at_session_start(
+    how: str, problem: str, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("STRIPE_CONTRACTS_SPEC", raising=False)
-    pytester.makepyfile("def test_v(stripe_spec): pass")
-    result = pytester.runpytest("--stripe-spec=missing.json")
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(
-        [
-            "stripe-contracts: no spec loaded (no Stripe OpenAPI spec at missing.json)",
-            "*SpecError*",
-            "*hint: pass --stripe-spec PATH (or the ini key stripe_contracts_spec)*",
-        ]
-    )
-    assert "--spec PATH" not in result.stdout.str()
+    pytester.makepyfile(test_many=FIFTY_TESTS)
+    (pytester.path / "broken.json").write_text('{"openapi": "3.0.0", "components": {')
+    args = []
+    if how == "option":
+        args = ["--stripe-spec=missing.json"]
+    elif how == "option-broken":
+        args = ["--stripe-spec=broken.json"]
+    elif how == "ini":
+        pytester.makeini("[pytest]\nstripe_contracts_spec = missing.json\n")
+    else:
+        monkeypatch.setenv("STRIPE_CONTRACTS_SPEC", "broken.json")
+    result = pytester.runpytest(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    output = result.stdout.str() + result.stderr.str()
+    assert output.count(problem) == 1, output
+    assert "--stripe-spec=PATH" in output and "stripe_contracts_spec" in output
+    assert "Traceback" not in output and "test_many" not in output
+    assert len(output.splitlines()) < 8, output
+
+
+def test_a_missing_spec_under_xdist_is_one_error_too(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parent.parent))  # this checkout
+    pytester.makepyfile(test_many=FIFTY_TESTS)
+    result = pytester.runpytest_subprocess("-p", "xdist", "-n", "2", "--stripe-spec=missing.json")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    output = result.stdout.str() + result.stderr.str()
+    assert output.count("no Stripe OpenAPI spec at missing.json") == 1, output
+    assert "Traceback" not in output
+
+
+def test_a_broken_spec_does_not_break_help(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--stripe-spec=missing.json", "--help")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*--stripe-spec=PATH*"])
 
 
 def test_with_no_spec_configured_the_builtin_spec_is_used(
@@ -149,3 +186,40 @@ def test_stripe_graph_ids_are_distinct_per_test_under_xdist(
     assert len(id_sets) == 6
     every = [i for ids in id_sets for i in ids]
     assert len(every) == len(set(every))  # no id shared between any two tests
+
+
+@pytest.mark.parametrize("form", ["space", "equals", "ini"])
+def test_a_spec_path_that_moves_rootdir_is_warned_about(
+    form: str, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project, specs = pytester.path / "project", pytester.path / "specs"
+    project.mkdir()
+    specs.mkdir()
+    (specs / "spec3.json").symlink_to(SHARED / "spec3.2020-08-27.json")
+    (project / "pytest.ini").write_text(
+        "[pytest]\n" + ("stripe_contracts_spec = ../specs/spec3.json\n" if form == "ini" else "")
+    )
+    (project / "test_root.py").write_text(
+        "def test_root(pytestconfig, stripe_spec):\n"
+        "    assert stripe_spec.api_version == '2020-08-27'\n"
+        "    print('ROOTDIR', pytestconfig.rootpath)\n"
+    )
+    monkeypatch.chdir(project)
+    args = {
+        "space": ["--stripe-spec", "../specs/spec3.json"],
+        "equals": ["--stripe-spec=../specs/spec3.json"],
+        "ini": [],
+    }[form]
+    result = pytester.runpytest("-s", *args)
+    result.assert_outcomes(passed=1, warnings=1 if form == "space" else 0)
+    rootdir = pytester.path if form == "space" else project  # pytest's choice, as it prints it
+    result.stdout.fnmatch_lines([f"*ROOTDIR {rootdir}"])
+    if form == "space":
+        result.stdout.fnmatch_lines(
+            [
+                "*PytestConfigWarning: --stripe-spec ../specs/spec3.json (with a space) was also "
+                f"read as a test path, which made {pytester.path} pytest's rootdir instead of "
+                f"{project}*Write --stripe-spec=../specs/spec3.json, or set the ini key "
+                "stripe_contracts_spec"
+            ]
+        )

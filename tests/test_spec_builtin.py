@@ -119,7 +119,7 @@ def test_generate_works_offline_in_an_empty_directory_with_the_builtin_spec(
 FRONT_ENDS = {
     "library": ("load_spec(PATH)", "api_version=VERSION"),
     "cli": ("--spec PATH", "--api-version VERSION"),
-    "pytest": ("--stripe-spec PATH", "--stripe-api-version VERSION"),
+    "pytest": ("--stripe-spec=PATH", "--stripe-api-version=VERSION"),
 }
 
 

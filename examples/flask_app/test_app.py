@@ -85,15 +85,14 @@ def test_redelivered_events_change_nothing(
 
 @pytest.mark.parametrize("flow", sorted(OUTCOMES))
 def test_events_out_of_order_end_in_the_same_state(
-    flow: str, stripe_events: Events, stripe_webhooks: Webhooks
+    flow: str, app: Flask, stripe_events: Events, stripe_webhooks: Webhooks
 ) -> None:
-    events = stripe_events(flow)
-    in_order = create_app(webhook_secret=SECRET)
-    stripe_webhooks(to=in_order, secret=SECRET).assert_all_accepted(events)
-    for seed in range(3):
-        shuffled = create_app(webhook_secret=SECRET)
-        stripe_webhooks(to=shuffled, secret=SECRET).assert_survives_out_of_order(events, seed=seed)
-        assert billing_of(shuffled).snapshot() == billing_of(in_order).snapshot(), seed
+    billing = billing_of(app)
+    hooks = stripe_webhooks(to=app, secret=SECRET)
+    orders = hooks.assert_survives_out_of_order(
+        stripe_events(flow), probe=billing.snapshot, reset=billing.reset
+    )
+    assert any(o.label.startswith("invoice.paid") for o in orders)
 
 
 def test_forged_deliveries_are_refused(
@@ -102,7 +101,7 @@ def test_forged_deliveries_are_refused(
     [first, *_] = stripe_events("signup")
     done = stripe_webhooks(to=app, secret=SECRET).assert_rejects_forgeries(first)
     assert {d.status for d in done} == {400}
-    assert not billing_of(app).processed_event_ids
+    assert billing_of(app).processed_event_ids == {first["id"]}  # the genuine one, sent last
 
 
 @pytest.mark.parametrize(("flow", "pending"), [("signup", True), ("cancel-now", False)])

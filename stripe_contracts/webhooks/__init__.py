@@ -1,6 +1,7 @@
 """Webhooks: signed deliveries of Stripe events to a handler, and checks of how it copes."""
 
 from stripe_contracts.webhooks.delivery import Delivery, deliver, event_payload, out_of_order
+from stripe_contracts.webhooks.orders import Order, stripe_orders
 from stripe_contracts.webhooks.signing import (
     DEFAULT_TOLERANCE,
     SignatureVerificationError,
@@ -12,6 +13,7 @@ from stripe_contracts.webhooks.tester import WebhookAssertionError, WebhookTeste
 __all__ = [
     "DEFAULT_TOLERANCE",
     "Delivery",
+    "Order",
     "SignatureVerificationError",
     "WebhookAssertionError",
     "WebhookTester",
@@ -19,5 +21,6 @@ __all__ = [
     "event_payload",
     "out_of_order",
     "sign_payload",
+    "stripe_orders",
     "verify_signature",
 ]

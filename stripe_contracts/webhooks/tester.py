@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from stripe_contracts.webhooks.delivery import Delivery, deliver, out_of_order
+from stripe_contracts.webhooks.delivery import Delivery, deliver
+from stripe_contracts.webhooks.orders import Order, stripe_orders
 
 if TYPE_CHECKING:
     from stripe_contracts.spec import Spec, VersionSet
@@ -66,19 +67,62 @@ class WebhookTester:
             )
 
     def assert_survives_out_of_order(
-        self, events: Sequence[Mapping[str, JSON]], *, seed: int = 0
-    ) -> list[Delivery]:
-        """Events in another order (e.g. invoice.paid before subscription.created) get 2xx."""
-        done = self.send(out_of_order(events, seed=seed))
-        _expect(done, lambda d: d.ok, "a 2xx despite the order")
-        return done
+        self,
+        events: Sequence[Mapping[str, JSON]],
+        *,
+        probe: Callable[[], Any],
+        reset: Callable[[], Any],
+    ) -> list[Order]:
+        """Every order Stripe really produces ends in the state in-order delivery ends in.
 
-    def assert_rejects_forgeries(self, event: Mapping[str, JSON]) -> list[Delivery]:
-        """A bad signature, an expired timestamp and a missing header each get a 4xx."""
+        `reset()` empties the handler's store (it runs before each delivery round) and
+        `probe()` returns the state to compare. The orders are `stripe_orders(events)`: a later
+        event about an object before its first one (an `updated` before its `created`,
+        `invoice.paid` before `invoice.finalized`), then all newest first
+        (https://docs.stripe.com/webhooks#event-ordering). The first order that ends elsewhere
+        fails, named, with both states.
+        """
+        reset()
+        _expect(self.send(events), lambda d: d.ok, "a 2xx in the original order")
+        expected = probe()
+        orders = stripe_orders(events)
+        for order in orders:
+            reset()
+            wanted = f"a 2xx when {order.label}"
+            _expect(self.send(order.events), lambda d: d.ok, wanted)
+            got = probe()
+            if got != expected:
+                sequence = "\n".join(f"    {e.get('type')} {e.get('id')}" for e in order.events)
+                raise WebhookAssertionError(
+                    f"delivered out of order ({order.label}), the handler ends in another state "
+                    "than after in-order delivery:\n"
+                    + _state_diff(expected, got)
+                    + f"\n  the order:\n{sequence}\n"
+                    "  hint: do not trust arrival order: re-fetch the object from Stripe, or "
+                    "apply an event only if it is newer than what you hold (event.created)"
+                )
+        return orders
+
+    def assert_rejects_forgeries(
+        self, event: Mapping[str, JSON], *, probe: Callable[[], Any] | None = None
+    ) -> list[Delivery]:
+        """A bad signature, an expired timestamp and a missing header each get a 4xx and (with
+        `probe`) change nothing; the genuine event is then accepted, so a handler that refuses
+        everything does not pass."""
+        before = probe() if probe is not None else None
         done = []
         for variant in ("bad_signature", "expired_timestamp", "missing_header"):
             done += self.send([event], variant=variant)
         _expect(done, lambda d: d.rejected, "a 4xx (the request must be refused)")
+        if probe is not None:
+            after = probe()
+            if after != before:
+                raise WebhookAssertionError(
+                    "forged deliveries were refused but still changed the handler's state:\n"
+                    + _state_diff(before, after)
+                    + "\n  hint: verify the Stripe-Signature header before acting on the event"
+                )
+        _expect(self.send([event]), lambda d: d.ok, "a 2xx for the genuine, signed event")
         return done
 
 
@@ -97,6 +141,24 @@ def _check_events(events: Sequence[Mapping[str, JSON]], spec: Spec | VersionSet)
             + "\n".join(bad)
             + "\n  hint: events must be what Stripe sends for the pinned API version"
         )
+
+
+def _state_diff(expected: Any, got: Any) -> str:
+    """The two states as a unified diff of their pretty-printed forms (at most 40 lines)."""
+    import difflib
+    import pprint
+
+    lines = list(
+        difflib.unified_diff(
+            pprint.pformat(expected, width=90).splitlines(),
+            pprint.pformat(got, width=90).splitlines(),
+            "expected (in order)",
+            "got",
+            lineterm="",
+        )
+    )
+    shown = lines[:40] + ([f"... {len(lines) - 40} more lines"] if len(lines) > 40 else [])
+    return "\n".join(f"    {line}" for line in shown)
 
 
 def _expect(done: list[Delivery], good: Callable[[Delivery], bool], wanted: str) -> None:
