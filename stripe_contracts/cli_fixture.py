@@ -41,7 +41,7 @@ from stripe_contracts._files import write_atomic
 from stripe_contracts.errors import InvalidArgument, StripeContractsError
 from stripe_contracts.graph.catalog import Item
 from stripe_contracts.graph.clock import DAY
-from stripe_contracts.graph.invoicing import RETRY_DAYS
+from stripe_contracts.graph.expand import payment_expand_path
 from stripe_contracts.scenarios.catalog import FLOWS, STANDARD_ITEMS
 from stripe_contracts.scenarios.timeline import Scenario
 from stripe_contracts.spec import Spec
@@ -300,8 +300,8 @@ class _Translator:
         params: dict[str, JSON] = {
             "customer": _ref(self.customer),
             "items": [{"price": _ref(self.prices[i.price.id]), **_quantity(i)} for i in plan.items],
-            "payment_behavior": "allow_incomplete",
-            "expand": ["latest_invoice.payment_intent"],
+            "payment_behavior": self.scenario.settings.payment_behavior,
+            "expand": [self._intent_path()[0]],
         }
         if plan.collection_method == "send_invoice":
             params.update(collection_method="send_invoice", days_until_due=30)
@@ -311,8 +311,16 @@ class _Translator:
                 params["trial_settings"] = {"end_behavior": {"missing_payment_method": "pause"}}
         self.subscription = self.request("subscription", "post", "/v1/subscriptions", params)
 
+    def _intent_path(self) -> tuple[str, str]:
+        """(expand path, reference path) to the first invoice's PaymentIntent: through
+        `latest_invoice.payment_intent`, or from basil on through the invoice's payments
+        (changelog 2025-03-31.basil removed invoice.payment_intent)."""
+        if payment_expand_path(self.scenario.spec) == "latest_invoice.payment_intent":
+            return "latest_invoice.payment_intent", "latest_invoice.payment_intent.id"
+        return "latest_invoice.payments", "latest_invoice.payments.data.0.payment.payment_intent"
+
     def confirm_payment(self, call: _Call) -> None:
-        intent = _ref(self.subscription, "latest_invoice.payment_intent.id")
+        intent = _ref(self.subscription, self._intent_path()[1])
         path = f"/v1/payment_intents/{intent}/confirm"
         self.request("confirm_payment", "post", path, {"payment_method": CARD_TOKENS["ok"]})
 
@@ -349,6 +357,7 @@ class _Translator:
         params = {
             "customer": _ref(self.customer),
             "collection_method": "charge_automatically",
+            "auto_advance": False,
             "pending_invoice_items_behavior": "include",
         }
         self.invoice = self.request("invoice", "post", "/v1/invoices", params)
@@ -400,11 +409,14 @@ class _Translator:
                 "remaining requests by hand"
             )
         if self.clock and any(CARD_TOKENS["declined"] in s["path"] for s in self.steps):
-            days = ", ".join(str(d) for d in RETRY_DAYS[1:])
+            settings = self.scenario.settings
+            days = ", ".join(str(d) for d in settings.retry_days)
             notes.append(
                 "payment retries, and what happens when all fail, follow your account's "
                 f"Billing > Revenue recovery settings; offline, retries come {days} days after "
-                f"the first failure and then the subscription is '{self.scenario.dunning_ending}'"
+                "the first failure, then the subscription is "
+                f"'{settings.subscription_after_retries}' and the invoice "
+                f"'{settings.invoice_after_retries}'"
             )
         if any(s["name"] == "confirm_payment" for s in self.steps):
             notes.append(

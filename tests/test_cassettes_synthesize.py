@@ -59,7 +59,7 @@ def test_a_synthesized_signup_replays_under_the_real_stripe_client(tmp_path: Pat
             customer=customer.id,
             items=[{"price": i["price"]["id"], "quantity": i["quantity"]} for i in plan_items],
             expand=["latest_invoice.payment_intent"],
-            payment_behavior="default_incomplete",
+            payment_behavior="allow_incomplete",  # Stripe's default, and the flow's
         )
         invoice = stripe.Invoice.retrieve(subscription.latest_invoice.id)
         entitlements = stripe.entitlements.ActiveEntitlement.list(customer=customer.id)

@@ -235,17 +235,28 @@ def test_incomplete_expired() -> None:
     assert g.subscription["ended_at"] - g.subscription["created"] == 23 * 3600
 
 
-@pytest.mark.parametrize("status", ["past_due", "unpaid"])
-def test_dunning(status: str) -> None:
-    g = build("2023-08-16", status)
+@pytest.mark.parametrize(
+    ("status", "settings", "attempts"),
+    [
+        ("past_due", None, 1),
+        # Smart Retries, Stripe's default: its recommended policy is 8 tries within 2 weeks
+        # (https://docs.stripe.com/billing/revenue-recovery/smart-retries)
+        ("unpaid", None, 8),
+        # a custom schedule of three retries: four attempts in all
+        ("unpaid", {"retries": [3, 5, 7]}, 4),
+    ],
+)
+def test_dunning(status: str, settings: dict[str, Any] | None, attempts: int) -> None:
+    g = build("2023-08-16", status, settings=settings)
     invoice = g.invoice
-    assert invoice["status"] == "open" and invoice["attempt_count"] >= 1
+    assert invoice["status"] == "open" and invoice["attempt_count"] == attempts
     assert g.payment_intent and g.payment_intent["last_payment_error"]["code"] == "card_declined"
     assert g.customer["delinquent"] is True
     if status == "past_due":
         assert invoice["next_payment_attempt"] > invoice["status_transitions"]["finalized_at"]
-    else:
-        assert invoice["next_payment_attempt"] is None and invoice["attempt_count"] == 4
+        assert invoice["auto_advance"] is True
+    else:  # every retry failed: nothing more is attempted
+        assert invoice["next_payment_attempt"] is None and invoice["auto_advance"] is False
 
 
 def test_canceled() -> None:

@@ -30,7 +30,7 @@ from stripe_contracts.validation import validate
 JSON = Any
 Case = tuple[str, dict[str, JSON]]
 DAY = 86_400
-GRANTING = frozenset({"active", "trialing", "past_due"})
+GRANTING = frozenset({"active", "trialing", "past_due", "paused"})  # docs/events.md
 #: the expand path -> the object type it must turn into
 EXPANDS_TO = {
     "customer": "customer",

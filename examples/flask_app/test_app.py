@@ -26,7 +26,7 @@ OUTCOMES = {
     "renewal-failed-unpaid": ("unpaid", ["paid", "payment_failed"], []),
     "upgrade": ("active", ["paid", "paid"], ["basic_features", "extended_features"]),
     "cancel-now": ("canceled", ["paid"], []),
-    "trial-no-payment-method": ("paused", ["paid"], []),
+    "trial-no-payment-method": ("paused", ["paid"], ["basic_features"]),  # paused keeps access
 }
 #: twelve features: more than the ten an entitlement summary event carries
 ENTERPRISE = [

@@ -124,7 +124,7 @@ def _subscribe(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
     if plan.collection_method == "send_invoice":
         body.update(collection_method="send_invoice", days_until_due=30)
     else:
-        body["payment_behavior"] = "default_incomplete" if not plan.trial else "allow_incomplete"
+        body["payment_behavior"] = scenario.settings.payment_behavior
     sub = state.objects[plan.subscription_id]
     response = _expanded(scenario, state, sub)
     return [(("POST", "/v1/subscriptions", {}, body), response)]
@@ -181,7 +181,7 @@ def _invoice_item(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
     return calls
 
 
-def _invoice_and_pay(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
+def _create_invoice(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
     invoice = state.model.invoice
     assert invoice is not None
     body = {
@@ -189,10 +189,13 @@ def _invoice_and_pay(scenario: Scenario, state: State) -> list[tuple[Call, JSON]
         "auto_advance": False,
         "pending_invoice_items_behavior": "include",
     }
-    return [
-        (("POST", "/v1/invoices", {}, body), state.objects[invoice.id]),
-        (("POST", f"/v1/invoices/{invoice.id}/pay", {}, {}), state.objects[invoice.id]),
-    ]
+    return [(("POST", "/v1/invoices", {}, body), state.objects[invoice.id])]
+
+
+def _pay_invoice(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
+    invoice = state.model.invoice
+    assert invoice is not None
+    return [(("POST", f"/v1/invoices/{invoice.id}/pay", {}, {}), state.objects[invoice.id])]
 
 
 #: Scenario action -> the calls a typical integration makes for it.
@@ -205,7 +208,8 @@ CALLS: dict[str, Callable[[Scenario, State], list[tuple[Call, JSON]]]] = {
     "cancel": _cancel,
     "cancel_at_period_end": _cancel_at_period_end,
     "create_invoice_item": _invoice_item,
-    "create_and_pay_invoice": _invoice_and_pay,
+    "create_invoice": _create_invoice,
+    "pay_invoice": _pay_invoice,
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,7 @@ from stripe_contracts.graph.model import (
     snapshot,
 )
 from stripe_contracts.graph.render import render, render_entitlement_summary
+from stripe_contracts.graph.settings import BillingSettings, settings_from
 from stripe_contracts.spec import Spec
 from stripe_contracts.validation import validate
 
@@ -123,12 +124,15 @@ class GraphBuilder:
         tax_rate: dict[str, JSON] | None = None,
         expand: Sequence[str] = (),
         seed: int | None = None,
+        settings: BillingSettings | Mapping[str, JSON] | None = None,
         **overrides: dict[str, JSON],
     ) -> Graph:
         """One subscription and everything it touches, in the given status.
 
         `coupon` (`{"percent_off": 20}` or `{"amount_off": 500}`) discounts every invoice;
-        `tax_rate` (`{"percentage": 20, "inclusive": False}`) taxes it.
+        `tax_rate` (`{"percentage": 20, "inclusive": False}`) taxes it. `settings` are the
+        account's billing settings (`BillingSettings` or its fields as a dict), e.g. the
+        retry schedule an `unpaid` subscription went through.
         `overrides` (`customer={...}`, `subscription={...}`, `invoice={...}`,
         `payment_intent={...}`, `charge={...}`, `payment_method={...}`) win over generated
         values and are validated like everything else.
@@ -172,6 +176,7 @@ class GraphBuilder:
             overrides=overrides,
             coupon=coupon,
             tax_rate=tax_rate,
+            settings=settings_from(settings),
         )
         phase = phase_for_status(
             status, plan, payment_outcome=payment_outcome, statuses_allowed=self.statuses

@@ -3,7 +3,8 @@ PaymentIntent and charge behind it, as of a `Phase` of a `Plan` (see `model`).
 
 Money comes from `money` (tiers, discounts, tax); time from the plan's clock. An invoice with
 nothing to pay is paid at once; a draft has no payment yet; a renewal is finalized an hour
-after it is created and retried on `RETRY_DAYS` while it stays unpaid.
+after it is created (the account's grace period) and retried on the account's retry schedule
+while it stays unpaid (`graph/settings.py`).
 """
 
 from __future__ import annotations
@@ -22,16 +23,6 @@ JSON = Any
 
 #: An incomplete subscription expires when its first invoice is not paid within 23 hours.
 INCOMPLETE_EXPIRY = 23 * HOUR
-
-
-#: Days after finalization of each payment attempt on a failing renewal: a fixed custom
-#: schedule of 4 attempts. Stripe's Smart Retries pick the times themselves (recommended
-#: default: up to 8 tries within 2 weeks); https://docs.stripe.com/billing/revenue-recovery/smart-retries
-RETRY_DAYS = (0, 3, 5, 7)
-
-
-#: Renewal invoices are finalized about an hour after they are created.
-FINALIZE_DELAY = HOUR
 
 
 @dataclass
@@ -62,6 +53,7 @@ class Invoice:
     amount_due: int
     amount_paid: int
     amount_remaining: int
+    marked_uncollectible_at: int | None
     attempt_count: int
     attempted: bool
     finalized_at: int | None
@@ -135,6 +127,8 @@ def build_invoice(
     inclusive = plan.tax_rate is not None and plan.tax_rate.inclusive
     total = subtotal - discount + (0 if inclusive else tax)
     created = inv_period[0]
+    settings = plan.settings
+    attempt_days = settings.attempt_days
     # Stripe's spec, invoice.period_start/period_end: "This looks back one period for a
     # subscription invoice. Use the line item period to get the service period for each
     # price." A first (or one-off) invoice has period_start == period_end == its creation.
@@ -142,16 +136,20 @@ def build_invoice(
     if renewal:
         previous = plan.trial if plan.trial and phase.cycle == 0 else None
         looked_back = ((previous or plan.cycle_period(phase.cycle - 1))[0], created)
-    finalized = created + (FINALIZE_DELAY if renewal else 0)
+    finalized = created + (round(settings.finalization_grace_hours * HOUR) if renewal else 0)
     attempts = phase.attempts if total > 0 and phase.payment not in ("processing", "draft") else 0
     # Stripe marks an invoice with nothing to pay as paid as soon as it is finalized.
     draft = phase.payment == "draft"
     paid = (phase.payment in ("succeeded", "none") or total == 0) and not (phase.voided or draft)
-    last_attempt = finalized + RETRY_DAYS[min(max(attempts, 1), len(RETRY_DAYS)) - 1] * DAY
-    status = "void" if phase.voided else ("paid" if paid else ("draft" if draft else "open"))
+    last_attempt = finalized + attempt_days[min(max(attempts, 1), len(attempt_days)) - 1] * DAY
+    status = "paid" if paid else ("draft" if draft else "open")
+    if phase.voided:
+        status = "void"
+    elif phase.uncollectible and not paid:
+        status = "uncollectible"
     retry_at = None
-    if status == "open" and phase.retrying and attempts < len(RETRY_DAYS):
-        retry_at = finalized + RETRY_DAYS[attempts] * DAY
+    if status == "open" and phase.retrying and not phase.exhausted:
+        retry_at = finalized + attempt_days[min(attempts, len(attempt_days) - 1)] * DAY
     number_prefix = "".join(c for c in plan.customer_id[4:12].upper() if c.isalnum())
     sequence = (0 if phase.trial_invoice else phase.cycle) + (1 if plan.trial else 0) + 1
     return Invoice(
@@ -171,11 +169,14 @@ def build_invoice(
         amount_due=total,
         amount_paid=total if paid else 0,
         amount_remaining=0 if paid or phase.voided else total,
+        marked_uncollectible_at=phase.invoice_closed_at if status == "uncollectible" else None,
         attempt_count=attempts,
         attempted=attempts > 0 or paid,
         finalized_at=None if draft else finalized,
         paid_at=(last_attempt + 2 if attempts else finalized) if paid else None,
-        voided_at=plan.t0 + INCOMPLETE_EXPIRY if phase.voided else None,
+        voided_at=(phase.invoice_closed_at or plan.t0 + INCOMPLETE_EXPIRY)
+        if phase.voided
+        else None,
         next_payment_attempt=retry_at,
         due_date=finalized + 30 * DAY if plan.collection_method == "send_invoice" else None,
     )
@@ -217,11 +218,12 @@ def build_payment(
     if phase.payment in ("succeeded", "declined") and invoice.attempt_count:
         attempt = invoice.attempt_count
         finalized = invoice.finalized_at or invoice.created
+        attempt_days = plan.settings.attempt_days
         charge = Charge(
             id=ids.named("charge", f"{key}-attempt-{attempt}"),
             succeeded=phase.payment == "succeeded",
             amount=invoice.amount_due,
-            created=finalized + RETRY_DAYS[min(attempt, len(RETRY_DAYS)) - 1] * DAY + 1,
+            created=finalized + attempt_days[min(attempt, len(attempt_days)) - 1] * DAY + 1,
         )
     return payment_intent, charge
 

@@ -31,7 +31,6 @@ from stripe_contracts.graph.clock import DAY, period
 from stripe_contracts.graph.ids import IdFactory
 from stripe_contracts.graph.invoicing import (
     INCOMPLETE_EXPIRY,
-    RETRY_DAYS,
     Charge,
     Invoice,
     Line,
@@ -46,14 +45,17 @@ from stripe_contracts.graph.money import (
     parse_tax_rate,
 )
 from stripe_contracts.graph.people import Card, Person, fake_card, fake_person
+from stripe_contracts.graph.settings import DEFAULT_SETTINGS, BillingSettings
 
 JSON = Any
 
 #: Statuses whose subscription grants its products' features. Stripe provisions entitlements
 #: "according to your customer's subscription status" (docs.stripe.com/billing/entitlements):
 #: access while the subscription is in good standing or being retried, none once it is
-#: canceled, unpaid, paused, or was never paid.
-GRANTING_STATUSES = frozenset({"active", "trialing", "past_due"})
+#: canceled, unpaid, or was never paid. A paused subscription keeps its entitlements: Stripe's
+#: answer quoted in a user's report of a trial that paused (no Stripe page says otherwise;
+#: docs/events.md).
+GRANTING_STATUSES = frozenset({"active", "trialing", "past_due", "paused"})
 PAYMENT_OUTCOMES = ("declined", "requires_action")
 COLLECTION_METHODS = ("charge_automatically", "send_invoice")
 DEFAULT_START = 1_706_659_200  # 2024-01-31T00:00:00Z: a month-end anchor on purpose
@@ -101,6 +103,7 @@ class Plan:
     overrides: dict[str, dict[str, JSON]]
     coupon: Coupon | None = None
     tax_rate: TaxRate | None = None
+    settings: BillingSettings = DEFAULT_SETTINGS
 
     @property
     def anchor(self) -> int:
@@ -144,6 +147,9 @@ class Phase:
     ended_at: int | None = None
     cancel_at_period_end: bool = False
     cancel_reason: str | None = None
+    exhausted: bool = False  # every retry failed: no next attempt, no automatic collection
+    uncollectible: bool = False  # the latest invoice was marked uncollectible
+    invoice_closed_at: int | None = None  # when it was voided or marked uncollectible
     items: tuple[Item, ...] | None = None  # the items now, when they changed (upgrades)
     billed: tuple[Item, ...] | None = None  # the items the latest invoice billed
     prorations: tuple[Line, ...] = ()
@@ -196,6 +202,7 @@ def make_plan(
     overrides: dict[str, dict[str, JSON]],
     coupon: JSON = None,
     tax_rate: JSON = None,
+    settings: BillingSettings = DEFAULT_SETTINGS,
 ) -> Plan:
     """Check the builder's arguments and fix everything that does not change over time."""
     _check_choice("collection_method", collection_method, COLLECTION_METHODS)
@@ -261,6 +268,7 @@ def make_plan(
             discount_id=ids.named("discount", "discount"),
         ),
         tax_rate=parse_tax_rate(tax_rate, tax_rate_id=ids.named("tax_rate", "tax_rate")),
+        settings=settings,
     )
 
 
@@ -325,7 +333,11 @@ def phase_for_status(
             retrying=not send_invoice,
         ),
         "unpaid": Phase(
-            "unpaid", cycle=1, payment=dunning, attempts=0 if send_invoice else len(RETRY_DAYS)
+            "unpaid",
+            cycle=1,
+            payment=dunning,
+            attempts=0 if send_invoice else len(plan.settings.attempt_days),
+            exhausted=not send_invoice,
         ),
         "canceled": Phase(
             "canceled",
@@ -389,7 +401,12 @@ def snapshot(plan: Plan, phase: Phase) -> BillingModel:
             cancel_at=sub_period[1] if phase.cancel_at_period_end else None,
             items=items,
         )
-        if phase.status in GRANTING_STATUSES:
+        # access starts once the request that creates the subscription has settled its first
+        # invoice: not while that invoice is still a draft or being paid
+        starting = phase.payment in ("draft", "processing") and (
+            phase.trial_invoice or (phase.cycle == 0 and plan.trial is None)
+        )
+        if phase.status in GRANTING_STATUSES and not starting:
             keys = {k for item in items for k in item.price.product.feature_keys}
             entitlement_ids = {
                 f.id: ids.named("entitlements.active_entitlement", f.lookup_key)

@@ -331,7 +331,7 @@ def render_invoice(spec: Spec, m: BillingModel, out: dict[str, JSON]) -> dict[st
                 "finalized_at": inv.finalized_at,
                 "paid_at": inv.paid_at,
                 "voided_at": inv.voided_at,
-                "marked_uncollectible_at": None,
+                "marked_uncollectible_at": inv.marked_uncollectible_at,
             },
             "webhooks_delivered_at": inv.finalized_at,
             "metadata": {},
@@ -466,7 +466,13 @@ def _auto_advance(m: BillingModel, inv: Invoice) -> bool:
     invoice: "auto_advance ... Defaults to false")."""
     if m.subscription is None:
         return False
-    return inv.status in ("draft", "open")
+    # auto_advance is always false on paid, void and uncollectible invoices
+    # (https://docs.stripe.com/invoicing/integration/automatic-advancement-collection);
+    # collection stops when every retry failed, and "upon subscription cancellation, Stripe
+    # stops automatic collection of all finalized invoices" (the spec's description of
+    # DELETE /v1/subscriptions/{subscription_exposed_id})
+    stopped = m.phase.exhausted or m.phase.status == "canceled"
+    return inv.status in ("draft", "open") and not stopped
 
 
 def _taxes(m: BillingModel, amount: int, taxable: int) -> list[dict[str, JSON]]:

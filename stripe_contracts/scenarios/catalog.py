@@ -12,6 +12,7 @@ from typing import Any
 
 from stripe_contracts.errors import InvalidArgument
 from stripe_contracts.graph.clock import DAY
+from stripe_contracts.graph.settings import settings_from
 from stripe_contracts.scenarios.timeline import Scenario
 from stripe_contracts.spec import Spec
 
@@ -20,6 +21,8 @@ JSON = Any
 
 def _signup(s: Scenario) -> None:
     s.create_customer().attach_payment_method().create_subscription()
+    if s.settings.payment_behavior == "default_incomplete" and s.phase.payment == "pending":
+        s.confirm_payment()  # the Elements flow: the client confirms the PaymentIntent
 
 
 def signup(s: Scenario) -> None:
@@ -62,23 +65,23 @@ def _failed_renewal(s: Scenario) -> None:
 def renewal_failed_recovered(s: Scenario) -> None:
     """The renewal is declined (past_due), a retry is declined, the next one succeeds."""
     _failed_renewal(s)
-    s.advance(days=3.5)
+    s.advance_to_next_retry()
     s.set_card("ok")
-    s.advance(days=2)
+    s.advance_to_next_retry()
 
 
 def renewal_failed_unpaid(s: Scenario) -> None:
-    """Every retry is declined; the dunning setting marks the subscription unpaid."""
-    s.dunning_ending = "unpaid"
+    """Every retry is declined; the account's setting marks the subscription unpaid."""
+    s.configure(subscription_after_retries="unpaid")
     _failed_renewal(s)
-    s.advance(days=8)
+    s.advance_until_retries_end()
 
 
 def renewal_failed_canceled(s: Scenario) -> None:
-    """Every retry is declined; the dunning setting cancels the subscription."""
-    s.dunning_ending = "canceled"
+    """Every retry is declined; the account's setting cancels the subscription."""
+    s.configure(subscription_after_retries="cancel")
     _failed_renewal(s)
-    s.advance(days=8)
+    s.advance_until_retries_end()
 
 
 def trial(s: Scenario) -> None:
@@ -207,8 +210,8 @@ def run_flow(name: str, spec: Spec, *, seed: int = 0, **options: JSON) -> Scenar
         "collection_method",
         "trial_days",
         "card",
-        "dunning_ending",
         "start",
+        "settings",
     )
     unknown = sorted(set(options) - set(allowed))
     if unknown:
@@ -217,6 +220,7 @@ def run_flow(name: str, spec: Spec, *, seed: int = 0, **options: JSON) -> Scenar
             hint=f"flows take: {', '.join(allowed)}",
         )
     arguments = {"items": STANDARD_ITEMS, **flow.defaults, **options}
+    arguments["settings"] = settings_from(arguments.get("settings"))
     scenario = Scenario(spec, seed=seed, name=name, **arguments)
     flow.run(scenario)
     return scenario

@@ -46,6 +46,7 @@ EVENT_ORDER = (
     "invoice_payment.paid",
     "invoice.payment_failed",
     "invoice.voided",
+    "invoice.marked_uncollectible",
     "invoice.upcoming",
     "customer.subscription.trial_will_end",
     "customer.subscription.updated",
@@ -83,6 +84,11 @@ def _subscription(old: Obj | None, new: Obj, objects: dict[str, Obj]) -> list[st
     return ["customer.subscription.updated"]
 
 
+#: Invoice fields whose change Stripe announces with `invoice.updated` even when another
+#: event of the same change says more (a payment succeeded or failed, retries stopped).
+COLLECTION_FIELDS = ("attempt_count", "next_payment_attempt", "auto_advance")
+
+
 def _invoice(old: Obj | None, new: Obj, objects: dict[str, Obj]) -> list[str]:
     types = []
     if old is None:
@@ -96,16 +102,31 @@ def _invoice(old: Obj | None, new: Obj, objects: dict[str, Obj]) -> list[str]:
         types += {
             "paid": ["invoice.paid", "invoice.payment_succeeded"],
             "void": ["invoice.voided"],
+            "uncollectible": ["invoice.marked_uncollectible"],
         }.get(new["status"], [])
-    if new["status"] == "open" and new["attempt_count"] > (old["attempt_count"] if old else 0):
-        payment = objects.get(str(new.get("payment_intent")), {})
+    attempted = new["attempt_count"] > (old["attempt_count"] if old else 0)
+    if attempted and new["status"] != "paid":
+        payment = _intent_of(new, objects)
         if payment.get("status") == "requires_action":
             types.append("invoice.payment_action_required")
         else:
             types.append("invoice.payment_failed")
-    if old is not None and not types:
+    if old is not None and (not types or any(old.get(f) != new.get(f) for f in COLLECTION_FIELDS)):
         types.append("invoice.updated")
     return types
+
+
+def _intent_of(invoice: Obj, objects: dict[str, Obj]) -> Obj:
+    """The invoice's PaymentIntent: named by the invoice before basil, by its invoice
+    payment from basil on."""
+    if "payment_intent" in invoice:
+        found: Obj = objects.get(str(invoice["payment_intent"]), {})
+        return found
+    for obj in objects.values():
+        if obj.get("object") == "invoice_payment" and obj.get("invoice") == invoice["id"]:
+            intent: Obj = objects.get(str(obj["payment"].get("payment_intent")), {})
+            return intent
+    return {}
 
 
 def _payment_intent(old: Obj | None, new: Obj, objects: dict[str, Obj]) -> list[str]:

@@ -16,13 +16,7 @@ from stripe_contracts.errors import InvalidArgument
 from stripe_contracts.graph.builder import GraphBuilder
 from stripe_contracts.graph.catalog import Item
 from stripe_contracts.graph.clock import DAY, HOUR, MINUTE
-from stripe_contracts.graph.invoicing import (
-    FINALIZE_DELAY,
-    INCOMPLETE_EXPIRY,
-    RETRY_DAYS,
-    Line,
-    one_off_lines,
-)
+from stripe_contracts.graph.invoicing import INCOMPLETE_EXPIRY, Line, one_off_lines
 from stripe_contracts.graph.model import (
     BillingModel,
     Phase,
@@ -33,16 +27,16 @@ from stripe_contracts.graph.model import (
 )
 from stripe_contracts.graph.money import format_money
 from stripe_contracts.graph.render import render, render_entitlement_summary
+from stripe_contracts.graph.settings import DEFAULT_SETTINGS, BillingSettings
 from stripe_contracts.spec import Spec
 
 JSON = Any
 #: Days before a trial ends that Stripe sends `customer.subscription.trial_will_end`
 #: (https://docs.stripe.com/billing/subscriptions/trials#webhooks).
 TRIAL_WILL_END_DAYS = 3
-#: Days before a renewal that `invoice.upcoming` is sent (a Dashboard setting; 3 here).
-UPCOMING_DAYS = 3
-DUNNING_ENDINGS = ("unpaid", "canceled")
 CARD_BEHAVIOURS = ("ok", "declined", "requires_action")
+#: Seconds between an invoice's finalization and the outcome of its payment attempt.
+ATTEMPT_SECONDS = 2
 
 
 @dataclass(frozen=True)
@@ -72,15 +66,18 @@ class Scenario:
     collection_method: str = "charge_automatically"
     trial_days: int | None = None
     card: str = "ok"
-    dunning_ending: str = "unpaid"
     start: int | None = None
+    settings: BillingSettings = DEFAULT_SETTINGS
     states: list[State] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.card not in CARD_BEHAVIOURS:
             raise InvalidArgument.choice("card", self.card, CARD_BEHAVIOURS)
-        if self.dunning_ending not in DUNNING_ENDINGS:
-            raise InvalidArgument.choice("dunning_ending", self.dunning_ending, DUNNING_ENDINGS)
+        if not isinstance(self.settings, BillingSettings):
+            raise InvalidArgument(
+                f"settings={self.settings!r} must be a BillingSettings",
+                hint="e.g. settings=BillingSettings(retries=(3, 5, 7))",
+            )
         self._builder = GraphBuilder(spec=self.spec, seed=self.seed)
         self.plan: Plan = make_plan(
             seed=self.seed,
@@ -92,7 +89,9 @@ class Scenario:
             start=self.start,
             intervals_allowed=self._builder.intervals,
             overrides={},
+            settings=self.settings,
         )
+        self._sent: set[tuple[str, int]] = set()  # time-based notices already sent
         self._requests = 0
         self._action: str | None = None
         self._push(self.plan.t0 - 10 * MINUTE, Phase(stage="catalog"), request=False)
@@ -120,6 +119,12 @@ class Scenario:
             latest.update(state.objects)
         return latest
 
+    def configure(self, **settings: JSON) -> Scenario:
+        """Change account settings (`BillingSettings` fields) from now on; no API call."""
+        self.settings = BillingSettings.from_dict({**self.settings.as_dict(), **settings})
+        self.plan = replace(self.plan, settings=self.settings)
+        return self
+
     # -- API calls -----------------------------------------------------------------------
 
     def create_customer(self) -> Scenario:
@@ -134,7 +139,11 @@ class Scenario:
         return self
 
     def create_subscription(self) -> Scenario:
-        """Subscribe: the first invoice is finalized, then its payment is attempted at once."""
+        """Subscribe. The first invoice is created, finalized at once and, with the default
+        `allow_incomplete`, paid from the customer's card within the same request: the
+        subscription is created in the status that payment gives it. With
+        `default_incomplete` it waits, incomplete, for the client to confirm the PaymentIntent
+        (the `payment_behavior` parameter of POST /v1/subscriptions in the spec)."""
         self._action = "create_subscription"
         has_pm = self.phase.stage == "payment_method"
         if self.phase.stage not in ("customer", "payment_method"):
@@ -144,41 +153,34 @@ class Scenario:
             )
         self.plan.require_recurring()
         request = self._new_request()
+        t0 = self.plan.t0
         if self.plan.trial:
-            self._push(
-                self.plan.t0,
-                Phase(
-                    "trialing",
-                    trial_invoice=True,
-                    payment="none",
-                    attempts=0,
-                    has_payment_method=has_pm,
-                ),
-                request=request,
-            )
+            trial = Phase("trialing", trial_invoice=True, attempts=0, has_payment_method=has_pm)
+            self._push(t0, replace(trial, payment="draft"), request=request)
+            self._push(t0, replace(trial, payment="none"), request=request)
             return self
-        if not has_pm and self.collection_method == "charge_automatically":
+        if self.collection_method == "send_invoice":
+            sent = Phase("active", attempts=0, has_payment_method=has_pm)
+            self._push(t0, replace(sent, payment="draft"), request=request)
+            self._push(t0, replace(sent, payment="pending"), request=request)
+            return self
+        if not has_pm:
             raise InvalidArgument(
                 "charging automatically without a trial needs a payment method",
                 hint="call attach_payment_method() first, or pass trial_days / send_invoice",
             )
-        if self.collection_method == "send_invoice":
-            self._push(
-                self.plan.t0,
-                Phase("active", payment="pending", attempts=0, has_payment_method=has_pm),
-                request=request,
-            )
+        if self.settings.payment_behavior == "default_incomplete":
+            waiting = Phase("incomplete", attempts=0)
+            self._push(t0, replace(waiting, payment="draft"), request=request)
+            self._push(t0, replace(waiting, payment="pending"), request=request)
             return self
-        self._push(
-            self.plan.t0, Phase("incomplete", payment="processing", attempts=0), request=request
-        )
-        outcome = {"ok": "succeeded", "declined": "declined", "requires_action": "requires_action"}[
-            self.card
-        ]
+        outcome = self._card_outcome()
         status = "active" if outcome == "succeeded" else "incomplete"
+        self._push(t0, Phase(status, payment="draft", attempts=0), request=request)
+        self._push(t0, Phase(status, payment="processing", attempts=0), request=request)
         self._push(
-            self.plan.t0 + 2,
-            replace(self.phase, status=status, payment=outcome, attempts=1),
+            t0 + ATTEMPT_SECONDS,
+            Phase(status, payment=outcome, attempts=1),
             request=request,
         )
         return self
@@ -191,39 +193,49 @@ class Scenario:
         return self
 
     def create_and_pay_invoice(self) -> Scenario:
-        """Invoice the pending items, finalize, and charge the card as it behaves now.
+        """Invoice the pending items, then pay the invoice: two requests, as an integration
+        makes them (Stripe's CLI trigger for `invoice.paid` / `invoice.payment_failed` does the
+        same with no subscription involved).
 
-        This is the flow Stripe's CLI triggers for `invoice.paid` / `invoice.payment_failed`:
-        invoice item -> invoice -> pay, with no subscription involved.
+        POST /v1/invoices creates a draft that is not collected automatically
+        (`auto_advance` defaults to false for API invoices); POST /v1/invoices/{id}/pay
+        finalizes it and charges the card as it behaves now.
         """
-        self._action = "create_and_pay_invoice"
         self._require_stage("invoice_item", "create_and_pay_invoice")
+        self._action = "create_invoice"
+        self._push(self.plan.t0 + 1, Phase("active", stage="invoice", payment="draft", attempts=0))
+        self._action = "pay_invoice"
         request = self._new_request()
-        self._push(
-            self.plan.t0 + 1,
-            Phase("active", stage="invoice", payment="processing", attempts=0),
-            request=request,
-        )
+        paying = Phase("active", stage="invoice", attempts=0)
+        self._push(self.plan.t0 + 2, replace(paying, payment="processing"), request=request)
         outcome = "succeeded" if self.card == "ok" else "declined"
         self._push(
-            self.plan.t0 + 3,
-            Phase("active", stage="invoice", payment=outcome, attempts=1),
+            self.plan.t0 + 2 + ATTEMPT_SECONDS,
+            replace(paying, payment=outcome, attempts=1),
             request=request,
         )
+        self._action = "create_and_pay_invoice"
         return self
 
     def confirm_payment(self) -> Scenario:
-        """The customer completes 3-D Secure (or pays with a working card) from the client."""
+        """The client confirms the first PaymentIntent: it completes 3-D Secure when the
+        PaymentIntent requires an action, or pays with the card as it behaves now (the
+        `default_incomplete` flow)."""
         self._action = "confirm_payment"
         if self.phase.status != "incomplete":
             raise InvalidArgument(
                 f"confirm_payment needs an incomplete subscription, not {self.phase.status!r}",
-                hint="use it after create_subscription() with card='requires_action'",
+                hint="use it after create_subscription() with card='requires_action' or "
+                "payment_behavior='default_incomplete'",
             )
-        self.card = "ok"
+        if self.phase.payment == "requires_action":
+            self.card = "ok"  # the customer authenticated
+        outcome = self._card_outcome()
+        status = "active" if outcome == "succeeded" else "incomplete"
+        attempts = self.phase.attempts + 1
         self._push(
             self.now + 2 * MINUTE,
-            replace(self.phase, status="active", payment="succeeded", attempts=1),
+            replace(self.phase, status=status, payment=outcome, attempts=attempts),
         )
         return self
 
@@ -331,49 +343,99 @@ class Scenario:
             raise InvalidArgument("no subscription yet", hint="call create_subscription() first")
         return self.advance(minutes=(sub.period[1] - self.now) / MINUTE + plus_hours * 60)
 
+    def advance_to_next_retry(self) -> Scenario:
+        """Move the clock to just after the next automatic payment retry."""
+        invoice = self.current.model.invoice
+        retry = invoice.next_payment_attempt if invoice else None
+        if retry is None:
+            raise InvalidArgument(
+                "no payment retry is scheduled now",
+                hint="retries follow a declined renewal; see the account's retries setting",
+            )
+        return self.advance(minutes=(retry - self.now) / MINUTE + 1)
+
+    def advance_until_retries_end(self) -> Scenario:
+        """Move the clock past the last retry of the account's schedule."""
+        while self.current.model.invoice and self.current.model.invoice.next_payment_attempt:
+            self.advance_to_next_retry()
+        return self
+
     def _next_automatic(self) -> tuple[int, Phase, tuple[str, ...]] | None:
         """The next state Stripe would reach on its own, with when, or None."""
         model = self.current.model
         phase, sub, invoice = model.phase, model.subscription, model.invoice
         if sub is None or invoice is None or phase.status in ("canceled", "incomplete_expired"):
             return None
-        now = self.now
         if phase.status == "incomplete":
+            if phase.payment == "succeeded":
+                return None
             expiry = self.plan.t0 + INCOMPLETE_EXPIRY
-            return (
-                expiry,
-                replace(
-                    phase,
-                    status="incomplete_expired",
-                    voided=True,
-                    canceled_at=expiry,
-                    ended_at=expiry,
-                ),
-                (),
+            expired = replace(
+                phase, status="incomplete_expired", voided=True, canceled_at=expiry, ended_at=expiry
             )
+            return expiry, expired, ()
         end = sub.period[1]
+        steps: list[tuple[int, Phase, tuple[str, ...]]] = []
+        for when, notice in self._notices(phase, end):
+            steps.append((when, phase, (notice,)))
+        change = self._next_change(phase, invoice, end)
+        if change is not None:
+            steps.append((change[0], change[1], ()))
+        if not steps:
+            return None
+        when, next_phase, notices = min(steps, key=lambda step: (step[0], not step[2]))
+        if notices:
+            self._sent.add((notices[0], self._cycle_key(phase)))
+        return when, next_phase, notices
+
+    def _notices(self, phase: Phase, end: int) -> list[tuple[int, str]]:
+        """Time-based events still to come before the next automatic invoice."""
+        found: list[tuple[int, str]] = []
+        key = self._cycle_key(phase)
+        # `invoice.upcoming`: "X number of days before a subscription is scheduled to create an
+        # invoice that is automatically charged" (the event's description), the first invoice
+        # after a trial included
+        automatic = self.collection_method == "charge_automatically" and not (
+            phase.cancel_at_period_end
+            or phase.status not in ("active", "trialing", "past_due")
+            or (phase.status == "trialing" and not phase.has_payment_method)
+        )
+        upcoming = end - self.settings.upcoming_days * DAY
+        if automatic and upcoming >= self.now and ("invoice.upcoming", key) not in self._sent:
+            found.append((upcoming, "invoice.upcoming"))
         if phase.status == "trialing":
             warn = end - TRIAL_WILL_END_DAYS * DAY
-            if now < warn:
-                return warn, phase, ("customer.subscription.trial_will_end",)
+            if warn >= self.now and ("customer.subscription.trial_will_end", key) not in self._sent:
+                found.append((warn, "customer.subscription.trial_will_end"))
+        return found  # at the same moment, in Stripe's order (`EVENT_ORDER`)
+
+    def _cycle_key(self, phase: Phase) -> int:
+        return -1 if phase.status == "trialing" else phase.cycle
+
+    def _next_change(self, phase: Phase, invoice: JSON, end: int) -> tuple[int, Phase] | None:
+        if phase.status == "trialing":
             if not phase.has_payment_method:
-                return end, replace(phase, status="paused"), ()
-            return end, self._draft(phase, cycle=0), ()
+                return end, replace(phase, status="paused")
+            return end, self._draft(phase, cycle=0)
         if phase.status == "paused":
             return None
-        if phase.payment == "draft":  # finalized and charged an hour after it was created
-            return invoice.created + FINALIZE_DELAY, self._charge(phase), ()
-        if phase.status in ("past_due",) and invoice.next_payment_attempt:
+        if phase.payment == "draft":  # finalized once the grace period has passed
+            return invoice.created + round(self.settings.finalization_grace_hours * HOUR), (
+                self._finalize(phase)
+            )
+        if phase.payment == "processing":  # attempted as soon as it is finalized
+            return (invoice.finalized_at or invoice.created) + ATTEMPT_SECONDS, self._charge(phase)
+        if phase.status == "past_due" and invoice.next_payment_attempt:
             when = invoice.next_payment_attempt
-            return when, self._retry(phase, when), ()
+            return when, self._retry(phase, when)
         if phase.status == "unpaid":
+            # Stripe keeps creating an unpaid subscription's invoices without attempting them
+            # (https://docs.stripe.com/billing/subscriptions/overview); not modeled: the
+            # timeline of an unpaid subscription ends here
             return None
         if phase.cancel_at_period_end:
-            return end, replace(phase, status="canceled", ended_at=end), ()
-        upcoming = end - UPCOMING_DAYS * DAY
-        if now < upcoming and self.collection_method == "charge_automatically":
-            return upcoming, phase, ("invoice.upcoming",)
-        return end, self._draft(phase, cycle=phase.cycle + 1), ()
+            return end, replace(phase, status="canceled", ended_at=end)
+        return end, self._draft(phase, cycle=phase.cycle + 1)
 
     def _draft(self, phase: Phase, *, cycle: int) -> Phase:
         """The renewal invoice (or the first after a trial) as created: a draft, not yet paid.
@@ -392,17 +454,23 @@ class Scenario:
             attempts=0,
         )
 
-    def _bill(self, phase: Phase, *, cycle: int) -> Phase:
-        """The next invoice, finalized and paid by the card as it behaves now (a preview)."""
-        return self._charge(self._draft(phase, cycle=cycle))
+    def _finalize(self, base: Phase) -> Phase:
+        """A draft finalized: open, its PaymentIntent created, no attempt yet (send_invoice:
+        sent to the customer)."""
+        if self.collection_method == "send_invoice":
+            return replace(base, payment="pending", attempts=0)
+        return replace(base, payment="processing", attempts=0)
 
     def _charge(self, base: Phase) -> Phase:
-        """Finalize a draft and attempt its payment."""
-        if self.collection_method == "send_invoice":
-            return replace(base, status="active", payment="pending", attempts=0)
-        if self.card == "ok":
+        """The first attempt on a finalized invoice, with the card as it behaves now."""
+        if self._card_outcome() == "succeeded":
             return replace(base, status="active", payment="succeeded", attempts=1)
         return replace(base, status="past_due", payment="declined", attempts=1, retrying=True)
+
+    def _card_outcome(self) -> str:
+        return {"ok": "succeeded", "declined": "declined", "requires_action": "requires_action"}[
+            self.card
+        ]
 
     def _retry(self, phase: Phase, when: int) -> Phase:
         attempts = phase.attempts + 1
@@ -410,19 +478,30 @@ class Scenario:
             return replace(
                 phase, status="active", payment="succeeded", attempts=attempts, retrying=False
             )
-        if attempts < len(RETRY_DAYS):
+        if attempts < len(self.settings.attempt_days):
             return replace(phase, attempts=attempts)
-        if self.dunning_ending == "canceled":
+        return self._retries_ended(replace(phase, attempts=attempts), when)
+
+    def _retries_ended(self, phase: Phase, when: int) -> Phase:
+        """Every retry failed: the account's settings decide what becomes of the subscription
+        and of the invoice (Dashboard: Billing > Revenue recovery > Retries,
+        https://docs.stripe.com/billing/revenue-recovery/smart-retries)."""
+        ended = replace(phase, retrying=False, exhausted=True)
+        invoice_ending = self.settings.invoice_after_retries
+        if invoice_ending == "uncollectible":
+            ended = replace(ended, uncollectible=True, invoice_closed_at=when)
+        elif invoice_ending == "void":
+            ended = replace(ended, voided=True, invoice_closed_at=when)
+        ending = self.settings.subscription_after_retries
+        if ending == "cancel":
             return replace(
-                phase,
+                ended,
                 status="canceled",
-                attempts=attempts,
-                retrying=False,
                 canceled_at=when,
                 ended_at=when,
                 cancel_reason="payment_failed",
             )
-        return replace(phase, status="unpaid", attempts=attempts, retrying=False)
+        return replace(ended, status="unpaid" if ending == "unpaid" else "past_due")
 
     # -- bookkeeping ---------------------------------------------------------------------
 
@@ -488,7 +567,8 @@ class Scenario:
         invoice schema does not require an id send it without one; from basil on a preview has
         an `upcoming_in_...` id (the create-preview response of
         https://docs.stripe.com/api/invoices/create_preview)."""
-        model = snapshot(self.plan, self._bill(phase, cycle=phase.cycle + 1))
+        cycle = 0 if phase.status == "trialing" else phase.cycle + 1
+        model = snapshot(self.plan, self._draft(phase, cycle=cycle))
         assert model.invoice is not None
         preview = render(model, self.spec)[model.invoice.id]
         invoice_schema = self.spec.schema(self.spec.schema_name_for("invoice"))
