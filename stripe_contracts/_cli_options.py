@@ -49,3 +49,24 @@ def add_version_options(parser: argparse.ArgumentParser) -> None:
 
 def versions_from_args(args: argparse.Namespace, spec: Spec) -> VersionSet:
     return VersionSet.on_hand(spec, sources=args.spec, newer=args.newer_spec, front_end="cli")
+
+
+def webhook_secret(text: str) -> str:
+    """argparse `type=` for a webhook signing secret: a clear usage error (exit 2) if malformed."""
+    from stripe_contracts.errors import InvalidArgument
+    from stripe_contracts.webhooks.signing import check_webhook_secret
+
+    try:
+        return check_webhook_secret(text, name="the secret")
+    except InvalidArgument as exc:
+        raise argparse.ArgumentTypeError(f"{exc.message} ({exc.hint})") from None
+
+
+def out_directory(text: str) -> Path:
+    """argparse `type=` for `--out DIR`: a bundle is a directory of files, never stdout."""
+    if text == "-":
+        raise argparse.ArgumentTypeError(
+            "a bundle is a directory of files and cannot go to stdout ('-'): name a "
+            "directory, e.g. --out bundle/"
+        )
+    return Path(text)

@@ -12,14 +12,18 @@ from typing import Any
 from stripe_contracts._cli_options import (
     add_spec_options,
     add_version_options,
+    out_directory,
     spec_from_args,
     versions_from_args,
+    webhook_secret,
 )
 from stripe_contracts.errors import StripeContractsError
 from stripe_contracts.spec import VersionSet
 from stripe_contracts.validation import validate
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
+#: What a command killed by SIGPIPE exits with in a shell (128 + 13): the reader stopped early.
+EXIT_BROKEN_PIPE = 141
 Handler = Callable[[argparse.Namespace], int]
 
 
@@ -28,10 +32,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler: Handler = args.handler
     try:
-        return handler(args)
+        code = handler(args)
+        sys.stdout.flush()  # here, so a reader that left is caught below, not at exit
+        return code
     except StripeContractsError as exc:
         print(f"stripe-contracts: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader left (`| head`): stop quietly, as `cat` does
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("stripe-contracts")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="stripe-contracts",
         description="Contract-check Stripe objects and generate consistent Stripe fixtures.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     check = commands.add_parser(
         "validate",
@@ -88,11 +116,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="expand a field of the subscription, e.g. latest_invoice",
     )
-    generate.add_argument("--out", type=Path, required=True, metavar="DIR")
+    generate.add_argument("--out", type=out_directory, required=True, metavar="DIR")
     generate.add_argument("--force", action="store_true", help="replace a non-empty DIR")
     generate.add_argument(
         "--webhook-secret",
         default="whsec_test_secret",
+        type=webhook_secret,
         help="secret the events' Stripe-Signature headers are made with",
     )
     generate.add_argument(
@@ -149,6 +178,7 @@ def _parser() -> argparse.ArgumentParser:
         "--secret",
         required=True,
         action="append",
+        type=webhook_secret,
         help="webhook secret (whsec_...); repeat for secret rotation",
     )
     sign.add_argument(
@@ -165,7 +195,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Verify HEADER for FILE's exact bytes. Exit 0 when valid, 1 when not (the "
         "reason is printed), 2 on unreadable input. Writes nothing.",
     )
-    verify.add_argument("--secret", required=True, action="append")
+    verify.add_argument("--secret", required=True, action="append", type=webhook_secret)
     verify.add_argument("--header", required=True, help="the Stripe-Signature header value")
     verify.add_argument(
         "--tolerance", type=int, default=300, help="seconds of clock skew allowed (default 300)"
@@ -411,10 +441,19 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _json_files(paths: Sequence[Path]) -> list[Path]:
+    """The files named, and every *.json under the directories named except the bundle
+    metadata `generate` writes beside the objects (manifest.json, --all's index.json)."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*.json") if p.is_file()))
+            inside = sorted(p for p in path.rglob("*.json") if p.is_file())
+            found.extend(p for p in inside if not _is_bundle_metadata(p))
+            if not inside:
+                raise StripeContractsError(
+                    f"{path}: no *.json files in this directory, so nothing to validate",
+                    hint="pass JSON files of Stripe objects, or a directory holding them "
+                    "(e.g. a bundle written by `stripe-contracts generate`)",
+                )
         elif path.is_file():
             found.append(path)
         else:
@@ -423,6 +462,20 @@ def _json_files(paths: Sequence[Path]) -> list[Path]:
                 hint="pass JSON files or directories holding them",
             )
     return found
+
+
+def _is_bundle_metadata(path: Path) -> bool:
+    from stripe_contracts.export import MANIFEST_FORMAT
+
+    if path.name not in ("manifest.json", "index.json"):
+        return False
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return False  # reported as unreadable when it is checked
+    if not isinstance(data, dict) or "object" in data:
+        return False
+    return data.get("format") == MANIFEST_FORMAT or isinstance(data.get("bundles"), list)
 
 
 def _check_file(path: Path, spec: VersionSet, strict: bool) -> dict[str, Any]:

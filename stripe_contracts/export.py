@@ -152,6 +152,16 @@ def _payload_of(files: dict[str, bytes], entry: dict[str, JSON], encoding: str) 
 Progress = Callable[[int, int, str], None]
 
 
+def bundle_seed(seed: int, name: str) -> int:
+    """The seed of `--all`'s bundle `name`: its own, so no two bundles share a customer or
+    subscription id (a suite loading several into one database), yet fixed by `seed`; its
+    manifest records it, so `generate <scenario> --seed <it>` rebuilds that one bundle."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{seed}:{name}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
 def all_bundles(
     spec: Spec,
     *,
@@ -163,11 +173,13 @@ def all_bundles(
 ) -> dict[str, bytes]:
     """Every scenario, and the single-state scenario in every status the spec has, as
     sub-bundles `<name>/...` plus an `index.json` naming them (and what was skipped, why).
+    Each bundle is built with its own seed, `bundle_seed(seed, name)`, so ids never repeat
+    across bundles.
 
     A scenario the spec cannot express (a status its version lacks) is an error naming every
     such scenario, unless `skip_unsupported`: then the rest is written and `index.json` says
     what was skipped and why."""
-    builder = GraphBuilder(spec=spec, seed=seed)
+    builder = GraphBuilder(spec=spec, seed=seed)  # for its statuses; each bundle has its seed
     jobs: list[tuple[str, str, str | None]] = [
         (f"subscription-{status}", "subscription", status) for status in builder.statuses
     ]
@@ -177,10 +189,11 @@ def all_bundles(
     for done, (directory, scenario, status) in enumerate(jobs, start=1):
         if progress:
             progress(done, len(jobs), directory)
+        own_seed = bundle_seed(seed, directory)
         try:
             if status is not None:
                 params: dict[str, JSON] = {"status": status}
-                graph = builder.subscription(status=status)
+                graph = builder.subscription(status=status, seed=own_seed)
                 bundle = bundle_files(
                     graph,
                     scenario=scenario,
@@ -190,7 +203,7 @@ def all_bundles(
                 )
             else:
                 bundle = flow_files(
-                    run_flow(scenario, spec, seed=seed),
+                    run_flow(scenario, spec, seed=own_seed),
                     params={},
                     webhook_secret=webhook_secret,
                     encoding=encoding,
@@ -201,7 +214,9 @@ def all_bundles(
             )
             continue
         files.update((f"{directory}/{path}", data) for path, data in bundle.items())
-        index.append({"bundle": directory, "scenario": scenario, "status": status})
+        index.append(
+            {"bundle": directory, "scenario": scenario, "status": status, "seed": own_seed}
+        )
     skipped = [f"{e['scenario']} ({e['skipped']})" for e in index if e["bundle"] is None]
     if skipped and not skip_unsupported:
         raise StripeContractsError(

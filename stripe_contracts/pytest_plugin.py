@@ -155,11 +155,13 @@ def _versions(config: pytest.Config, spec: Spec) -> VersionSet:
     return versions
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def assert_stripe_valid(stripe_spec: Spec, pytestconfig: pytest.Config) -> Callable[..., None]:
     """`assert_stripe_valid(obj, strict=False)`: fail the test with every violation of `obj`
     (events checked through). A field only a newer spec on hand defines passes as a note
-    unless `strict=True`; a field no version defines always fails."""
+    unless `strict=True`; a field no version defines always fails.
+
+    Session-scoped (it holds nothing but the specs), so Hypothesis `@given` tests can use it."""
     from stripe_contracts.validation import assert_valid
 
     versions = _versions(pytestconfig, stripe_spec)
@@ -298,10 +300,12 @@ def stripe_events(stripe_spec: Spec, request: pytest.FixtureRequest) -> Callable
     return events
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def stripe_webhooks(stripe_spec: Spec, pytestconfig: pytest.Config) -> Callable[..., WebhookTester]:
-    """`stripe_webhooks(to=app, secret="whsec_...")`: a `WebhookTester` for your handler;
-    every event it sends is first checked through against the spec."""
+    """`stripe_webhooks(to=app, secret="whsec_...")`: a new `WebhookTester` for your handler;
+    every event it sends is first checked through against the spec.
+
+    Session-scoped (a factory holding no state), so Hypothesis `@given` tests can use it."""
     from stripe_contracts.webhooks.tester import WebhookTester
 
     versions = _versions(pytestconfig, stripe_spec)

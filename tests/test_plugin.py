@@ -223,3 +223,34 @@ def test_a_spec_path_that_moves_rootdir_is_warned_about(
                 "stripe_contracts_spec"
             ]
         )
+
+
+def test_the_validator_and_the_webhook_tester_work_in_given_tests(
+    pytester: pytest.Pytester,
+) -> None:
+    """Hypothesis refuses function-scoped fixtures in @given tests (its health check)."""
+    pytester.makepyfile(
+        """
+        from hypothesis import given, settings, strategies as st
+
+        @settings(max_examples=5)
+        @given(amount=st.integers(0, 10**6))
+        def test_prices(amount, stripe_graph_factory, assert_stripe_valid, stripe_webhooks):
+            graph = stripe_graph_factory(items=[{"price": {"unit_amount": amount}}])
+            assert_stripe_valid(graph.prices[0])
+            hooks = stripe_webhooks(to=lambda payload, headers: 200, secret="whsec_x")
+            assert hooks.secret == "whsec_x"
+        """
+    )
+    pytester.makeconftest(
+        """
+        import pytest
+        from stripe_contracts.graph.builder import GraphBuilder
+
+        @pytest.fixture(scope="session")
+        def stripe_graph_factory(stripe_spec):
+            return GraphBuilder(spec=stripe_spec, seed=1).subscription
+        """
+    )
+    result = pytester.runpytest(f"--stripe-spec={SPEC}")
+    result.assert_outcomes(passed=1)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SHARED
+from stripe_contracts.cli import main
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 PYTHON_BLOCKS = re.findall(r"```python\n(.*?)```", README, re.S)
@@ -62,3 +65,40 @@ def test_cli_lines_run_in_order(tmp_path: Path) -> None:
         assert done.returncode == 0, (line, done.stdout, done.stderr)
         if "--format" in args and "json" in args:
             json.loads(done.stdout)
+
+
+NODE_BLOCK = re.search(r"```js\n(.*?)```", README, re.S)
+NODE_MODULES = Path(__file__).resolve().parent / "node" / "node_modules"
+
+
+@pytest.mark.parametrize("scenario", ["signup", "subscription"])
+def test_the_node_snippet_verifies_a_bundle_as_written(scenario: str, tmp_path: Path) -> None:
+    """The README's Node lines, run by Node with the pinned `stripe` package (./dev setup)."""
+    node = shutil.which("node")
+    assert node, "`node` is not on PATH: install Node >= 20, then run ./dev setup"
+    assert NODE_MODULES.is_dir(), "the stripe npm package is not installed: run ./dev setup"
+    assert NODE_BLOCK
+    assert main(["generate", scenario, "--spec", str(SPEC), "--out", str(tmp_path / "bundle")]) == 0
+    events = json.loads((tmp_path / "bundle" / "manifest.json").read_text()).get("events", [])
+    script = tmp_path / "snippet.js"
+    script.write_text(NODE_BLOCK.group(1) + "console.log((manifest.events ?? []).length);\n")
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [node, str(script)],
+            cwd=tmp_path,
+            env={**os.environ, "NODE_PATH": str(NODE_MODULES)},
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+
+    done = run()
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) == len(events) and bool(events) == (scenario == "signup")
+    if events:  # the snippet really checks: a changed byte is refused by Stripe's library
+        first = tmp_path / "bundle" / events[0]["file"]
+        first.write_bytes(first.read_bytes().replace(b'"livemode": false', b'"livemode": true'))
+        refused = run()
+        assert refused.returncode != 0 and "No signatures found" in refused.stderr

@@ -15,7 +15,13 @@ from collections.abc import Sequence
 
 from stripe_contracts.errors import InvalidArgument, StripeContractsError
 
-__all__ = ["DEFAULT_TOLERANCE", "SignatureVerificationError", "sign_payload", "verify_signature"]
+__all__ = [
+    "DEFAULT_TOLERANCE",
+    "SignatureVerificationError",
+    "check_webhook_secret",
+    "sign_payload",
+    "verify_signature",
+]
 
 DEFAULT_TOLERANCE = 300
 """Seconds a signature timestamp may differ from `now`; the same default as Stripe's libraries."""
@@ -221,3 +227,21 @@ def _quote(text: str) -> str:
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def check_webhook_secret(secret: str, *, name: str = "webhook secret") -> str:
+    """`secret` if it looks like an endpoint's signing secret (`whsec_` + text, no whitespace),
+    else `InvalidArgument` naming `name`. For what users type or paste (the CLI, the webhook
+    tester); `sign_payload` itself signs with any text, as Stripe's libraries do."""
+    hint = (
+        "copy the endpoint's signing secret exactly as the Dashboard (Developers > Webhooks > "
+        "Signing secret) or `stripe listen` prints it: whsec_ then letters and digits"
+    )
+    if not isinstance(secret, str):
+        raise InvalidArgument(f"{name} is a {type(secret).__name__}, not text", hint=hint)
+    if any(c.isspace() for c in secret):
+        where = "leading or trailing " if secret.strip() != secret else ""
+        raise InvalidArgument(f"{name} {secret!r} contains {where}whitespace", hint=hint)
+    if not secret.startswith("whsec_") or secret == "whsec_":
+        raise InvalidArgument(f"{name} {secret!r} does not start with 'whsec_'", hint=hint)
+    return secret

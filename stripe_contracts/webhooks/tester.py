@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from stripe_contracts.webhooks.delivery import Delivery, deliver
 from stripe_contracts.webhooks.orders import Order, stripe_orders
+from stripe_contracts.webhooks.signing import check_webhook_secret
 
 if TYPE_CHECKING:
     from stripe_contracts.spec import Spec, VersionSet
@@ -33,6 +34,7 @@ class WebhookTester:
         timeout: float = 10.0,
         spec: Spec | VersionSet | None = None,
     ) -> None:
+        check_webhook_secret(secret, name="secret")
         self.to, self.secret, self.timeout, self.spec = to, secret, timeout, spec
         self.deliveries: list[Delivery] = []
 
