@@ -301,14 +301,15 @@ def stripe_events(stripe_spec: Spec, request: pytest.FixtureRequest) -> Callable
 
 
 @pytest.fixture(scope="session")
-def stripe_webhooks(stripe_spec: Spec, pytestconfig: pytest.Config) -> Callable[..., WebhookTester]:
+def stripe_webhooks(pytestconfig: pytest.Config) -> Callable[..., WebhookTester]:
     """`stripe_webhooks(to=app, secret="whsec_...")`: a new `WebhookTester` for your handler;
-    every event it sends is first checked through against the spec.
+    every event it sends is first checked through against the configured spec (or the newer
+    one on hand that rendered it: the event's `api_version`).
 
     Session-scoped (a factory holding no state), so Hypothesis `@given` tests can use it."""
     from stripe_contracts.webhooks.tester import WebhookTester
 
-    versions = _versions(pytestconfig, stripe_spec)
+    versions = _versions(pytestconfig, _load(pytestconfig))
 
     def tester(to: Any, *, secret: str = "whsec_test_secret", timeout: float = 10.0) -> Any:
         return WebhookTester(to, secret=secret, timeout=timeout, spec=versions)

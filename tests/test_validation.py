@@ -294,7 +294,9 @@ def test_other_versions_examples_report_drift_without_crashing(object_type: str)
         for old, new in (VERSIONS, VERSIONS[::-1])
     }
     for violations in drift.values():
-        assert all(v.rule in {"required", "unknown-property"} for v in violations)
+        # an event rendered in a version not on hand is a "not-checked" note (test_versions)
+        allowed = {"required", "unknown-property", "not-checked"}
+        assert all(v.rule in allowed for v in violations)
     if object_type == "payment_intent":
         assert ("/charges", "unknown-property") in pointers(drift[VERSIONS])
         assert ("/latest_charge", "unknown-property") in pointers(drift[VERSIONS[::-1]])

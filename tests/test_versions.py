@@ -336,3 +336,10 @@ def test_an_event_is_checked_against_the_version_that_rendered_it() -> None:
     pinned = {v.pointer for v in validate(dict(event, api_version="2023-08-16"), versions)}
     assert "/data/object/current_period_end" in pinned  # required by 2023, absent in dahlia
     assert "/data/object/current_period_end" not in rendered
+
+
+def test_an_event_rendered_in_a_version_not_on_hand_is_a_note_not_a_false_verdict() -> None:
+    event = dict(event_of(fixtures_for("2023-08-16")["subscription"]), api_version="2024-09-30")
+    [note] = validate(event, spec_for("2023-08-16"))
+    assert (note.pointer, note.rule, note.severity) == ("/data/object", "not-checked", "note")
+    assert "rendered in Stripe API 2024-09-30" in note.message

@@ -16,7 +16,7 @@ version V say about the field at this path of this object?" - serves validation 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -171,17 +171,21 @@ class VersionSet:
     """The pinned spec and every newer one on hand, oldest first.
 
     `newer` holds specs or zero-argument loaders: a newer spec is loaded only when a payload
-    first needs it (a valid object never does).
+    first needs it (a valid object never does). `older` (API version -> loader) are the older
+    specs on hand, used only to check an event against the version that rendered it.
     """
 
     def __init__(
         self,
         pinned: Spec,
         newer: Sequence[Spec | SpecFactory] = (),
+        *,
+        older: Mapping[str, SpecFactory] | None = None,
     ) -> None:
         self.pinned = pinned
         self._sources = list(newer)
         self._loaded: list[Spec] | None = None
+        self._older = {version_date(v): f for v, f in (older or {}).items()}
 
     def __repr__(self) -> str:
         return f"<VersionSet {' + '.join(self.versions)}>"
@@ -214,6 +218,7 @@ class VersionSet:
         `schemas/`), downloads in the cache, the built-in spec, and `newer` (files that must
         be full specs newer than `pinned`)."""
         found: dict[str, Path] = {}
+        older: dict[str, Path] = {}
         for path in newer:
             document = read_document(Path(path), front_end=front_end)
             if not _is_newer(document.api_version, pinned.api_version):
@@ -228,25 +233,33 @@ class VersionSet:
         for row in specs_on_hand(sources, project_dir=project_dir, front_end=front_end):
             if row.api_version is None or row.path in pinned_sources:
                 continue
-            if not _is_newer(row.api_version, pinned.api_version):
-                continue
             if read_document(Path(row.path)).schema_count < EXCERPT_MAX_SCHEMAS:
                 continue  # an excerpt is layered over its full spec, not a version of its own
-            found.setdefault(version_date(row.api_version), Path(row.path))
+            date = version_date(row.api_version)
+            if _is_newer(row.api_version, pinned.api_version):
+                found.setdefault(date, Path(row.path))
+            elif date != version_date(pinned.api_version):
+                older.setdefault(date, Path(row.path))
         ordered = sorted(found.items())
-        return cls(pinned, [_loader(path, front_end) for _, path in ordered])
+        return cls(
+            pinned,
+            [_loader(path, front_end) for _, path in ordered],
+            older={date: _loader(path, front_end) for date, path in older.items()},
+        )
 
-    def at(self, api_version: str) -> VersionSet:
+    def at(self, api_version: str) -> VersionSet | None:
         """The set rooted at the spec on hand for `api_version` (with the versions after it),
-        or this set when that version is the pinned one or not on hand."""
+        this set when that version is the pinned one, None when no spec for it is on hand."""
         wanted = version_date(api_version)
         if wanted == version_date(self.pinned.api_version):
             return self
+        if wanted in self._older:
+            return VersionSet(self._older[wanted](), [self.pinned, *self.newer])
         specs = self.newer
         for index, spec in enumerate(specs):
             if version_date(spec.api_version) == wanted:
                 return VersionSet(spec, specs[index + 1 :])
-        return self
+        return None
 
     # -- questions ---------------------------------------------------------------------------
 
