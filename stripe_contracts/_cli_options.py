@@ -51,6 +51,85 @@ def versions_from_args(args: argparse.Namespace, spec: Spec) -> VersionSet:
     return VersionSet.on_hand(spec, sources=args.spec, newer=args.newer_spec, front_end="cli")
 
 
+def add_settings_options(parser: argparse.ArgumentParser) -> None:
+    """The account's billing settings (`BillingSettings`), each defaulting to Stripe's."""
+    from stripe_contracts.graph.settings import (
+        INVOICE_ENDINGS,
+        PAYMENT_BEHAVIORS,
+        SUBSCRIPTION_ENDINGS,
+    )
+
+    group = parser.add_argument_group("account billing settings (default: Stripe's)")
+    group.add_argument(
+        "--payment-behavior",
+        choices=PAYMENT_BEHAVIORS,
+        help="how subscriptions are created (default allow_incomplete: paid at once when "
+        "the card works; default_incomplete: the client confirms the PaymentIntent)",
+    )
+    group.add_argument(
+        "--retries",
+        metavar="smart|DAYS",
+        help="'smart' (Smart Retries: 8 tries within 2 weeks, the default) or a custom "
+        "schedule: days after the first failure, comma-separated, e.g. 3,5,7",
+    )
+    group.add_argument(
+        "--subscription-after-retries",
+        choices=SUBSCRIPTION_ENDINGS,
+        help="what becomes of the subscription when every retry failed (default unpaid)",
+    )
+    group.add_argument(
+        "--invoice-after-retries",
+        choices=INVOICE_ENDINGS,
+        help="what becomes of the invoice when every retry failed (default open)",
+    )
+    group.add_argument(
+        "--finalization-grace-hours",
+        type=float,
+        metavar="HOURS",
+        help="hours a subscription's draft invoice waits before it is finalized (default 1)",
+    )
+    group.add_argument(
+        "--upcoming-days",
+        type=int,
+        metavar="DAYS",
+        help="days before an automatic invoice that invoice.upcoming is sent (default 3)",
+    )
+
+
+#: CLI option -> BillingSettings field, for the options `add_settings_options` adds.
+SETTINGS_OPTIONS = {
+    "payment_behavior": "--payment-behavior",
+    "retries": "--retries",
+    "subscription_after_retries": "--subscription-after-retries",
+    "invoice_after_retries": "--invoice-after-retries",
+    "finalization_grace_hours": "--finalization-grace-hours",
+    "upcoming_days": "--upcoming-days",
+}
+
+
+def settings_from_args(args: argparse.Namespace) -> dict[str, object]:
+    """The settings the user gave (field -> value), checked; empty when none was given."""
+    from stripe_contracts.errors import StripeContractsError
+    from stripe_contracts.graph.settings import BillingSettings
+
+    given: dict[str, object] = {
+        field: getattr(args, field)
+        for field in SETTINGS_OPTIONS
+        if getattr(args, field, None) is not None
+    }
+    retries = given.get("retries")
+    if isinstance(retries, str) and retries != "smart":
+        try:
+            given["retries"] = [int(day) for day in retries.split(",")]
+        except ValueError:
+            raise StripeContractsError(
+                f"--retries {retries!r} is not 'smart' or a list of days",
+                hint="e.g. --retries smart or --retries 3,5,7",
+            ) from None
+    BillingSettings.from_dict(given)  # checked now: a bad value is a usage error (exit 2)
+    return given
+
+
 def webhook_secret(text: str) -> str:
     """argparse `type=` for a webhook signing secret: a clear usage error (exit 2) if malformed."""
     from stripe_contracts.errors import InvalidArgument

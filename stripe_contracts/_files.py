@@ -63,6 +63,19 @@ class UnsafeOutput(StripeContractsError):
         )
 
 
+class UnwritableOutput(StripeContractsError):
+    """The file system refused a write (full, read-only, no permission); nothing was left
+    behind."""
+
+    @classmethod
+    def at(cls, path: str | os.PathLike[str], exc: OSError) -> UnwritableOutput:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        return cls(
+            f"cannot write {os.fspath(path)}: {reason}",
+            hint="free some space or choose a location you can write to; nothing was written",
+        )
+
+
 def existing_regular_file(path: str | os.PathLike[str]) -> os.stat_result | None:
     """The `lstat` of `path` if it is a regular file, None if nothing is there.
 
@@ -122,15 +135,25 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, replace: bo
     existing non-empty file is left alone and `FileExistsError` is raised - atomically, so two
     processes writing the same file cannot both win. An empty regular file counts as no file.
     A `path` that exists and is not a regular file is refused (`UnsafeOutput`), even with
-    `replace=True`.
+    `replace=True`. A write the file system refuses (full, read-only) raises
+    `UnwritableOutput` and leaves no temporary file.
     """
     target = Path(path)
     existing_regular_file(target)
+    try:
+        _write_atomic(target, data.encode("utf-8") if isinstance(data, str) else data, replace)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        raise UnwritableOutput.at(target, exc) from None
+
+
+def _write_atomic(target: Path, data: bytes, replace: bool) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, 0o644)  # mkstemp's 0600 would surprise whoever commits the file

@@ -13,7 +13,18 @@ from typing import Any, TypeVar, cast
 
 import yaml
 
-__all__ = ["AliasRefused", "Loader", "dump", "load", "refusing_aliases", "writing_no_aliases"]
+from stripe_contracts._json import MAX_DEPTH
+
+__all__ = [
+    "AliasRefused",
+    "Loader",
+    "TooDeep",
+    "check_depth",
+    "dump",
+    "load",
+    "refusing_aliases",
+    "writing_no_aliases",
+]
 
 L = TypeVar("L", bound=type[yaml.constructor.SafeConstructor])
 D = TypeVar("D", bound=type[yaml.representer.BaseRepresenter])
@@ -28,6 +39,28 @@ class AliasRefused(yaml.YAMLError):
             f"YAML aliases are not allowed{where}: an alias (*name) repeats an anchored "
             "(&name) node, and nested ones can expand exponentially; write the value out in full"
         )
+
+
+class TooDeep(yaml.YAMLError):
+    """The document nests deeper than `MAX_DEPTH`: libyaml builds nodes recursively in C, so
+    a document nested some 100,000 levels deep crashes the interpreter instead of raising."""
+
+    def __init__(self, mark: Any) -> None:
+        where = f" (at line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        super().__init__(f"nested more than {MAX_DEPTH} levels deep{where}")
+
+
+def check_depth(text: str | bytes, loader: type[Any] | None = None) -> None:
+    """Raise `TooDeep` if `text` nests deeper than `MAX_DEPTH`, from the parser's event
+    stream (a loop, not a recursion: no node is built)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=loader or Loader):
+        if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise TooDeep(event.start_mark)
+        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+            depth -= 1
 
 
 def refusing_aliases(loader: L) -> L:
@@ -51,7 +84,9 @@ Loader = refusing_aliases(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 def load(text: str | bytes) -> Any:
     """Parse one YAML document with safe tags only; `AliasRefused` (a `yaml.YAMLError`) on an
-    alias, other `yaml.YAMLError`s on invalid YAML."""
+    alias, `TooDeep` on nesting deeper than `MAX_DEPTH`, other `yaml.YAMLError`s on invalid
+    YAML."""
+    check_depth(text)
     return yaml.load(text, Loader=Loader)  # a SafeLoader subclass
 
 

@@ -10,14 +10,18 @@ from pathlib import Path
 from typing import Any
 
 from stripe_contracts._cli_options import (
+    SETTINGS_OPTIONS,
+    add_settings_options,
     add_spec_options,
     add_version_options,
     out_directory,
+    settings_from_args,
     spec_from_args,
     versions_from_args,
     webhook_secret,
 )
-from stripe_contracts.errors import StripeContractsError
+from stripe_contracts._json import load_json
+from stripe_contracts.errors import StripeContractsError, one_line
 from stripe_contracts.spec import VersionSet
 from stripe_contracts.validation import validate
 
@@ -36,7 +40,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # here, so a reader that left is caught below, not at exit
         return code
     except StripeContractsError as exc:
-        print(f"stripe-contracts: error: {exc}", file=sys.stderr)
+        print(f"stripe-contracts: error: {one_line(exc.message)}", file=sys.stderr)
+        if exc.hint:
+            print(f"  hint: {one_line(exc.hint)}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # the reader left (`| head`): stop quietly, as `cat` does
         _silence_stdout()
@@ -100,6 +106,7 @@ def _parser() -> argparse.ArgumentParser:
         help="'subscription' (one state, --status) or a flow: " + ", ".join(_flow_names()),
     )
     add_spec_options(generate)
+    add_settings_options(generate)
     generate.add_argument("--status", default="active", help="subscription status")
     generate.add_argument("--seed", type=int, default=0)
     generate.add_argument("--currency", default=None)
@@ -289,6 +296,7 @@ def _generate(args: argparse.Namespace) -> int:
         files = all_bundles(
             spec,
             seed=args.seed,
+            settings=settings_from_args(args) or None,
             webhook_secret=args.webhook_secret,
             encoding=args.encoding,
             progress=_progress_bar(),
@@ -312,6 +320,7 @@ def _generate(args: argparse.Namespace) -> int:
             + " (stripe-contracts scenarios lists them)",
         )
     spec = spec_from_args(args)
+    settings = settings_from_args(args)
     params: dict[str, Any] = {
         "status": args.status,
         "currency": args.currency,
@@ -319,6 +328,8 @@ def _generate(args: argparse.Namespace) -> int:
         "trial_days": args.trial_days,
         "expand": list(args.expand),
     }
+    if settings:
+        params["settings"] = settings  # what the manifest records, as given
     if args.scenario == "subscription":
         graph = GraphBuilder(spec=spec, seed=args.seed).subscription(**params)
         files = bundle_files(
@@ -337,7 +348,7 @@ def _generate(args: argparse.Namespace) -> int:
         options = {
             k: v
             for k, v in params.items()
-            if k in ("currency", "collection_method", "trial_days") and v is not None
+            if k in ("currency", "collection_method", "trial_days", "settings") and v is not None
         }
         files = flow_files(
             run_flow(args.scenario, spec, seed=args.seed, **options),
@@ -363,6 +374,7 @@ def _scenarios(args: argparse.Namespace) -> int:
         "--expand",
         "--out",
         "--force",
+        *SETTINGS_OPTIONS.values(),
     ]
     rows = [
         {
@@ -380,7 +392,14 @@ def _scenarios(args: argparse.Namespace) -> int:
             {"name": flow.name, "description": flow.description, "events": True, "options": options}
         )
     if args.format == "json":
-        print(json.dumps({"scenarios": rows}, indent=2))
+        from stripe_contracts.graph.settings import DEFAULT_SETTINGS
+
+        defaults = DEFAULT_SETTINGS.as_dict()
+        settings = [
+            {"option": option, "setting": field, "default": defaults[field]}
+            for field, option in SETTINGS_OPTIONS.items()
+        ]
+        print(json.dumps({"scenarios": rows, "settings": settings}, indent=2))
     else:
         width = max(len(str(r["name"])) for r in rows)
         for row in rows:
@@ -480,7 +499,7 @@ def _is_bundle_metadata(path: Path) -> bool:
 
 def _check_file(path: Path, spec: VersionSet, strict: bool) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_bytes())
+        data = load_json(path.read_bytes())
     except (OSError, ValueError) as exc:
         raise StripeContractsError(
             f"{path}: cannot read JSON: {exc}",

@@ -31,17 +31,24 @@ from __future__ import annotations
 import argparse
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from stripe_contracts._cli_options import add_spec_options, spec_from_args
+from stripe_contracts._cli_options import (
+    add_settings_options,
+    add_spec_options,
+    settings_from_args,
+    spec_from_args,
+)
 from stripe_contracts._files import write_atomic
 from stripe_contracts.errors import InvalidArgument, StripeContractsError
+from stripe_contracts.graph.cards import BEHAVIOURS, card_behaviour
 from stripe_contracts.graph.catalog import Item
 from stripe_contracts.graph.clock import DAY
 from stripe_contracts.graph.expand import payment_expand_path
+from stripe_contracts.graph.settings import BillingSettings, settings_from
 from stripe_contracts.scenarios.catalog import FLOWS, STANDARD_ITEMS
 from stripe_contracts.scenarios.timeline import Scenario
 from stripe_contracts.spec import Spec
@@ -53,13 +60,6 @@ JSON = Any
 TEMPLATE_VERSION: Final = 0
 #: A Stripe CLI fixture query, `${name:json.path}` (the CLI's own pattern, without defaults).
 REFERENCE: Final = re.compile(r"\$\{([^|}:]+):([^|}]+)\}")
-#: Test PaymentMethods per card behaviour of a scenario
-#: (https://docs.stripe.com/testing#cards, #declined-payments, #regulatory-cards).
-CARD_TOKENS: Final = {
-    "ok": "pm_card_visa",
-    "declined": "pm_card_chargeCustomerFail",
-    "requires_action": "pm_card_authenticationRequired",
-}
 ENV_PREFIX: Final = "STRIPE_CONTRACTS_"
 
 
@@ -113,8 +113,8 @@ class _Recording(Scenario):
     def create_customer(self) -> Scenario:
         return self._record("create_customer", super().create_customer)
 
-    def attach_payment_method(self) -> Scenario:
-        return self._record("attach_payment_method", super().attach_payment_method)
+    def attach_payment_method(self, card: str | None = None) -> Scenario:
+        return self._record("attach_payment_method", super().attach_payment_method, card=card)
 
     def create_subscription(self) -> Scenario:
         return self._record("create_subscription", super().create_subscription)
@@ -280,14 +280,15 @@ class _Translator:
         self.customer = self.request("customer", "post", "/v1/customers", params)
 
     def attach_payment_method(self, call: _Call) -> None:
-        self._attach(call.card)
+        self._attach(call.arguments.get("card") or call.card)
 
     def set_card(self, call: _Call) -> None:
         if self.cards and call.arguments["behaviour"] != call.card:
             self._attach(str(call.arguments["behaviour"]))  # the customer changes cards
 
     def _attach(self, card: str) -> None:
-        path = f"/v1/payment_methods/{CARD_TOKENS[card]}/attach"
+        # Stripe's test PaymentMethod for the behaviour (https://docs.stripe.com/testing)
+        path = f"/v1/payment_methods/{card_behaviour(card).token}/attach"
         pm = self.request("payment_method", "post", path, {"customer": _ref(self.customer)})
         default = {"invoice_settings": {"default_payment_method": _ref(pm)}}
         self.request(
@@ -322,7 +323,9 @@ class _Translator:
     def confirm_payment(self, call: _Call) -> None:
         intent = _ref(self.subscription, self._intent_path()[1])
         path = f"/v1/payment_intents/{intent}/confirm"
-        self.request("confirm_payment", "post", path, {"payment_method": CARD_TOKENS["ok"]})
+        self.request(
+            "confirm_payment", "post", path, {"payment_method": card_behaviour("success").token}
+        )
 
     def update_items(self, call: _Call) -> None:
         items = self.scenario.states[call.after - 1].model.phase.items or ()
@@ -363,7 +366,13 @@ class _Translator:
         self.invoice = self.request("invoice", "post", "/v1/invoices", params)
         path = f"/v1/invoices/{_ref(self.invoice)}/pay"
         # a declined card fails the request, as in Stripe's invoice.payment_failed trigger
-        self.request("invoice_pay", "post", path, {}, "" if call.card == "ok" else "card_error")
+        self.request(
+            "invoice_pay",
+            "post",
+            path,
+            {},
+            "" if card_behaviour(call.card).outcome == "succeeded" else "card_error",
+        )
 
     def advance(self, call: _Call) -> None:
         target = self.scenario.states[call.after - 1].time
@@ -408,7 +417,8 @@ class _Translator:
                 "/v1/test_helpers/test_clocks/CLOCK_ID` to show status ready and make the "
                 "remaining requests by hand"
             )
-        if self.clock and any(CARD_TOKENS["declined"] in s["path"] for s in self.steps):
+        declining = [b.token for b in BEHAVIOURS.values() if b.outcome == "declined"]
+        if self.clock and any(t in s["path"] for s in self.steps for t in declining):
             settings = self.scenario.settings
             days = ", ".join(str(d) for d in settings.retry_days)
             notes.append(
@@ -451,13 +461,15 @@ def cli_fixture(
     currency: str | None = None,
     trial_days: int | None = None,
     entitlements: bool = False,
+    settings: BillingSettings | Mapping[str, JSON] | None = None,
 ) -> dict[str, JSON]:
     """The Stripe CLI fixture file for `flow_name` (one of `scenarios.FLOWS`), as a dict.
 
     Deterministic for the same flow, spec and options. `entitlements` also creates the
-    plan's entitlement features and attaches them to the products.
+    plan's entitlement features and attaches them to the products; `settings` are the
+    account's billing settings the flow runs under (its payment behavior is sent).
     """
-    options = _options(currency, trial_days)
+    options = _options(currency, trial_days, settings)
     return _translate(flow_name, spec, seed=seed, features=entitlements, **options).fixture
 
 
@@ -469,14 +481,19 @@ def cli_fixture_notes(
     currency: str | None = None,
     trial_days: int | None = None,
     entitlements: bool = False,
+    settings: BillingSettings | Mapping[str, JSON] | None = None,
 ) -> list[str]:
     """What to know before running `cli_fixture(...)`'s file against a real account."""
-    options = _options(currency, trial_days)
+    options = _options(currency, trial_days, settings)
     return _translate(flow_name, spec, seed=seed, features=entitlements, **options).notes()
 
 
-def _options(currency: str | None, trial_days: int | None) -> dict[str, JSON]:
-    options: dict[str, JSON] = {}
+def _options(
+    currency: str | None,
+    trial_days: int | None,
+    settings: BillingSettings | Mapping[str, JSON] | None,
+) -> dict[str, JSON]:
+    options: dict[str, JSON] = {"settings": settings_from(settings)}
     if currency is not None:
         options["currency"] = currency
     if trial_days is not None:
@@ -500,6 +517,7 @@ def add_commands(subparsers: Any) -> None:
     )
     command.add_argument("scenario", metavar="SCENARIO", help="a flow: " + ", ".join(FLOWS))
     add_spec_options(command)
+    add_settings_options(command)
     command.add_argument("--seed", type=int, default=0)
     command.add_argument("--currency", default=None)
     command.add_argument("--trial-days", type=int, default=None)
@@ -532,7 +550,7 @@ def _export(args: argparse.Namespace) -> int:
             hint="choose a new file name, or pass --force to replace it",
         )
     spec = spec_from_args(args)
-    options = _options(args.currency, args.trial_days)
+    options = _options(args.currency, args.trial_days, settings_from_args(args) or None)
     result = _translate(args.scenario, spec, seed=args.seed, features=args.entitlements, **options)
     try:
         write_atomic(out, dump_fixture(result.fixture), replace=args.force)

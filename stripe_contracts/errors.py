@@ -13,6 +13,12 @@ if TYPE_CHECKING:
     from stripe_contracts.validation import Violation
 
 
+def one_line(text: str) -> str:
+    """`text` with every run of white space (new lines too) made one space: a command's error
+    is one line, whatever the parser or the OS put in the reason it quotes."""
+    return " ".join(text.split())
+
+
 class StripeContractsError(Exception):
     """Base class: a user mistake or bad input, reported in one precise message."""
 
@@ -70,6 +76,17 @@ class SpecError(StripeContractsError):
             f"{source} is not an OpenAPI document (no 'openapi' version and 'components.schemas')",
             hint="use Stripe's spec3.json / spec3.yaml from github.com/stripe/openapi, passed "
             f"with {spec_option}",
+        )
+
+    @classmethod
+    def malformed(
+        cls, source: str, pointer: str, problem: str, *, front_end: FrontEnd = "library"
+    ) -> SpecError:
+        spec_option, _ = SPEC_OPTIONS[front_end]
+        return cls(
+            f"spec {source} at {pointer}: {problem}",
+            hint="the document is not a Stripe spec as published (edited, or damaged); "
+            f"download it again from github.com/stripe/openapi, or pass another with {spec_option}",
         )
 
     @classmethod

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from stripe_contracts._dirs import check_target, put_in_place, staging_beside, write_tree
+from stripe_contracts._files import UnwritableOutput
 from stripe_contracts._json import dump_json, dump_json_line
 from stripe_contracts.errors import InvalidArgument, StripeContractsError
 from stripe_contracts.graph.builder import Graph, GraphBuilder
@@ -170,6 +171,7 @@ def all_bundles(
     encoding: str = "json",
     progress: Progress | None = None,
     skip_unsupported: bool = False,
+    settings: Mapping[str, JSON] | None = None,
 ) -> dict[str, bytes]:
     """Every scenario, and the single-state scenario in every status the spec has, as
     sub-bundles `<name>/...` plus an `index.json` naming them (and what was skipped, why).
@@ -191,9 +193,10 @@ def all_bundles(
             progress(done, len(jobs), directory)
         own_seed = bundle_seed(seed, directory)
         try:
+            given = {"settings": dict(settings)} if settings else {}
             if status is not None:
-                params: dict[str, JSON] = {"status": status}
-                graph = builder.subscription(status=status, seed=own_seed)
+                params: dict[str, JSON] = {"status": status, **given}
+                graph = builder.subscription(status=status, seed=own_seed, settings=settings)
                 bundle = bundle_files(
                     graph,
                     scenario=scenario,
@@ -203,8 +206,8 @@ def all_bundles(
                 )
             else:
                 bundle = flow_files(
-                    run_flow(scenario, spec, seed=own_seed),
-                    params={},
+                    run_flow(scenario, spec, seed=own_seed, settings=settings),
+                    params=given,
                     webhook_secret=webhook_secret,
                     encoding=encoding,
                 )
@@ -250,6 +253,9 @@ def write_bundle(files: Mapping[str, bytes], out: Path, *, force: bool = False) 
                 "replaces only bundles",
                 hint="choose a new directory for the bundle",
             )
-    with staging_beside(out) as staging:
-        write_tree(staging, files)
-        put_in_place(staging, out, seen)
+    try:
+        with staging_beside(out) as staging:
+            write_tree(staging, files)
+            put_in_place(staging, out, seen)
+    except OSError as exc:  # the staging directory is gone: nothing was written
+        raise UnwritableOutput.at(out, exc) from None

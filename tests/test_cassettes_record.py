@@ -19,6 +19,7 @@ import yaml
 from cassettes_support.fake_stripe import WEBHOOK_SECRET, FakeStripe, billing_flow
 
 from conftest import spec_for
+from stripe_contracts._files import UnwritableOutput
 from stripe_contracts.cassettes._vcr import REPLAY_KEY, open_cassette
 from stripe_contracts.cassettes.files import CassetteError
 from stripe_contracts.cassettes.scrub import LiveKeyRefused, SecretFound, find_secrets
@@ -277,7 +278,7 @@ def test_a_failed_write_keeps_the_old_cassette_and_leaves_no_temp_file(
     with monkeypatch.context() as patched:
         patched.setattr(os, "replace", disk_full)
         with (
-            pytest.raises(OSError, match="No space left"),
+            pytest.raises(UnwritableOutput, match="No space left on device"),
             open_cassette(path, record_mode="new_episodes"),
         ):
             stripe.Customer.create(email="b@example.com")

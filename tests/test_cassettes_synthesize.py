@@ -52,7 +52,8 @@ def test_a_synthesized_signup_replays_under_the_real_stripe_client(tmp_path: Pat
             email=expected["latest_invoice"]["customer_email"],
             name=expected["latest_invoice"]["customer_name"],
         )
-        pm = expected["default_payment_method"]
+        attach = next(i for i in cassette["interactions"] if "/attach" in i["request"]["uri"])
+        pm = attach["request"]["uri"].split("/payment_methods/")[1].split("/")[0]
         stripe.PaymentMethod.attach(pm, customer=customer.id)
         stripe.Customer.modify(customer.id, invoice_settings={"default_payment_method": pm})
         subscription = stripe.Subscription.create(

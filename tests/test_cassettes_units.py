@@ -279,7 +279,7 @@ def test_read_cassette_reports_where_a_cassette_is_malformed(tmp_path: Path) -> 
     path = tmp_path / "c.json"
     cases = {
         "{": "not valid YAML/JSON",
-        "[]": "at /: no `interactions` list",
+        "[]": "is not a cassette",
         '{"interactions": [1]}': "at /interactions/0: an interaction must be a mapping",
         '{"interactions": [{"request": {}, "response": {}}]}': "/request: needs `method`",
         '{"interactions": [{"request": {"method": "GET", "uri": "/"}, "response": {}}]}': (

@@ -268,7 +268,7 @@ def test_same_seed_same_events_and_advance_like_a_test_clock() -> None:
         (lambda s: s.create_customer().create_subscription(), "needs a payment method"),
         (lambda s: s.create_customer().cancel(), "cancel needs a subscription"),
         (lambda s: s.advance(days=-1), "cannot move the clock backwards"),
-        (lambda s: s.set_card("stolen"), "behaviour='stolen' is not allowed"),
+        (lambda s: s.set_card("stolen"), "card='stolen' is not allowed"),
     ],
 )
 def test_bad_steps_are_clear_errors(call: Any, message: str) -> None:

@@ -249,6 +249,7 @@ class _YamlSerializer:
 
     @classmethod
     def deserialize(cls, cassette_string: str) -> Any:
+        _yaml.check_depth(cassette_string, cls.loader)
         return yaml.load(cassette_string, Loader=cls.loader)  # a SafeLoader subclass
 
     @classmethod

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from stripe_contracts._cli_options import add_spec_options, add_version_options, spec_from_args
-from stripe_contracts.errors import SpecError, StripeContractsError
+from stripe_contracts._cli_options import (
+    add_settings_options,
+    add_spec_options,
+    add_version_options,
+    settings_from_args,
+    spec_from_args,
+)
+from stripe_contracts.errors import SpecError, StripeContractsError, one_line
 
 if TYPE_CHECKING:
     from stripe_contracts.spec import Spec
@@ -70,6 +77,7 @@ def add_commands(subparsers: Any) -> None:
     )
     synthesize.add_argument("scenario", metavar="SCENARIO")
     add_spec_options(synthesize)
+    add_settings_options(synthesize)
     synthesize.add_argument("--seed", type=int, default=0)
     synthesize.add_argument(
         "--out",
@@ -86,7 +94,8 @@ def _synthesize(args: argparse.Namespace) -> int:
     from stripe_contracts.cassettes.synthesize import synthesize, write_cassette
 
     spec = spec_from_args(args)
-    cassette = synthesize(args.scenario, spec, seed=args.seed)
+    settings = settings_from_args(args) or None
+    cassette = synthesize(args.scenario, spec, seed=args.seed, settings=settings)
     write_cassette(cassette, args.out, force=args.force)
     count = len(cassette["interactions"])
     print(f"wrote {count} interactions to {args.out} (Stripe API {spec.api_version})")
@@ -95,9 +104,31 @@ def _synthesize(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from stripe_contracts.cassettes.contract import check_interactions, format_text
-    from stripe_contracts.cassettes.files import header, read_cassette
+    from stripe_contracts.cassettes.files import CassetteError, NotACassette, header, read_cassette
 
-    cassettes = {path: read_cassette(path) for path in _cassette_files(args.paths)}
+    # A file named on the command line must be a cassette. Among the files of a directory,
+    # one that is not a cassette is skipped with a note, and one that cannot be read is
+    # reported and makes the exit code 2; either way the others are still checked.
+    cassettes: dict[Path, Any] = {}
+    unreadable: list[str] = []
+    for path, named in _cassette_files(args.paths):
+        try:
+            cassettes[path] = read_cassette(path)
+        except NotACassette as exc:
+            if named:
+                raise
+            print(f"stripe-contracts: skipped {exc.message}", file=sys.stderr)
+        except CassetteError as exc:
+            if named:
+                raise
+            print(f"stripe-contracts: error: {one_line(exc.message)}", file=sys.stderr)
+            unreadable.append(str(path))
+    if not cassettes and not unreadable:
+        raise StripeContractsError(
+            "no cassettes found in " + ", ".join(map(str, args.paths)),
+            hint="cassettes are *.yaml, *.yml or *.json files written by the stripe_cassette "
+            "fixture",
+        )
     versions = {
         header(i.request.headers, "Stripe-Version") for items in cassettes.values() for i in items
     }
@@ -114,14 +145,15 @@ def _check(args: argparse.Namespace) -> int:
     ]
     if args.format == "json":
         report = {
-            "valid": all(r.valid for r in reports),
+            "valid": all(r.valid for r in reports) and not unreadable,
             "specs": [s.pinned.api_version for s in specs],
             "cassettes": [r.as_dict() for r in reports],
+            "unreadable": unreadable,
         }
         print(json.dumps(report, indent=2, sort_keys=True))
     else:
         print(format_text(reports))
-    if any(r.unchecked for r in reports):
+    if unreadable or any(r.unchecked for r in reports):
         return EXIT_UNCHECKED
     return EXIT_VIOLATIONS if any(r.errors for r in reports) else EXIT_OK
 
@@ -137,15 +169,16 @@ def _newer_than(spec: Spec, paths: Sequence[Path]) -> list[Path]:
     ]
 
 
-def _cassette_files(paths: Sequence[Path]) -> list[Path]:
-    found: list[Path] = []
+def _cassette_files(paths: Sequence[Path]) -> list[tuple[Path, bool]]:
+    """Each cassette file, and whether it was named itself (not found in a directory)."""
+    found: list[tuple[Path, bool]] = []
     for path in paths:
         if path.is_dir():
             found.extend(
-                sorted(p for p in path.rglob("*") if p.suffix in _SUFFIXES and p.is_file())
+                (p, False) for p in sorted(path.rglob("*")) if p.suffix in _SUFFIXES and p.is_file()
             )
         elif path.is_file():
-            found.append(path)
+            found.append((path, True))
         else:
             raise StripeContractsError(
                 f"{path}: no such file or directory",
@@ -169,6 +202,8 @@ def _load_specs(sources: Sequence[Path] | None, versions: set[str]) -> list[Spec
     specs: dict[str, Spec] = {}
     defaults: list[Path | None] = [None]
     excerpts = [s for s in sources or () if s.is_file() and is_excerpt(s)]
+    if sources and len(excerpts) == len(sources):  # only excerpts: layered alone
+        return [load_spec(list(sources), front_end="cli")]
     for source in sources or defaults:
         if source in excerpts:
             continue

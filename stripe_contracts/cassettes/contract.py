@@ -18,7 +18,6 @@ the wrong version.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -26,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
+from stripe_contracts._json import load_json
 from stripe_contracts.cassettes.files import Interaction, header, read_cassette
 from stripe_contracts.cassettes.form import FormDecodeError, coerce, decode_form
 from stripe_contracts.errors import StripeContractsError
@@ -335,9 +335,11 @@ def _request_body(raw: str | bytes | None, content_type: str | None) -> JSON:
         return None
     if "json" in kind:
         try:
-            return json.loads(raw)
-        except ValueError:
-            raise FormDecodeError.undecodable("(body)", "the JSON body does not parse") from None
+            return load_json(raw)
+        except ValueError as exc:
+            raise FormDecodeError.undecodable(
+                "(body)", f"the JSON body does not parse: {exc}"
+            ) from None
     return decode_form(raw)
 
 
@@ -395,9 +397,10 @@ def _check_response(
         return []
     raw = response.body
     try:
-        body = json.loads(raw) if raw not in (None, "", b"") else None
-    except ValueError:
-        body = None
+        body = load_json(raw) if raw not in (None, "", b"") else None
+    except ValueError as exc:
+        detail = f"the response body is not usable JSON: {exc}"
+        return [_violation(spec, label, "", "json", detail)]
     if body is None:
         return [_violation(spec, label, "", "json", "the response body is not JSON")]
     ref = schema.get("$ref")

@@ -8,7 +8,6 @@ crash or a failing test never leaves half a file behind.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Mapping
@@ -20,12 +19,14 @@ import yaml
 
 from stripe_contracts import _yaml
 from stripe_contracts._files import write_atomic
+from stripe_contracts._json import load_json
 from stripe_contracts.errors import StripeContractsError
 
 __all__ = [
     "SUFFIXES",
     "CassetteError",
     "Interaction",
+    "NotACassette",
     "RecordedRequest",
     "RecordedResponse",
     "cassette_path",
@@ -58,6 +59,14 @@ class CassetteError(StripeContractsError):
         )
 
     @classmethod
+    def not_a_cassette(cls, path: str | os.PathLike[str]) -> CassetteError:
+        return NotACassette(
+            f"{path} is not a cassette (no `interactions` list)",
+            hint="cassettes are the YAML or JSON files vcrpy writes: "
+            '{"interactions": [...], "version": 1}',
+        )
+
+    @classmethod
     def bad_name(cls, name: str) -> CassetteError:
         return cls(
             f"cassette name {name!r} must be a relative path inside the cassette directory",
@@ -72,6 +81,10 @@ class CassetteError(StripeContractsError):
             hint="delete the file to record it again, or use --stripe-record-mode=new_episodes "
             "(add requests) or =all (re-record)",
         )
+
+
+class NotACassette(CassetteError):
+    """A readable YAML or JSON file that holds no cassette (e.g. notes beside cassettes)."""
 
 
 @dataclass(frozen=True)
@@ -133,12 +146,14 @@ def read_cassette(path: str | os.PathLike[str]) -> list[Interaction]:
         raise CassetteError.unreadable(path, str(exc)) from None
     try:
         is_json = Path(path).suffix.lower() == ".json"
-        data = json.loads(text) if is_json else _yaml.load(text)  # no aliases: see _yaml
+        data = load_json(text) if is_json else _yaml.load(text)  # no aliases: see _yaml
     except (ValueError, yaml.YAMLError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise CassetteError.unreadable(path, f"not valid YAML/JSON ({reason})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
-        raise CassetteError.malformed(path, "/", "no `interactions` list")
+    if not isinstance(data, dict) or "interactions" not in data:
+        raise CassetteError.not_a_cassette(path)
+    if not isinstance(data["interactions"], list):
+        raise CassetteError.malformed(path, "/interactions", "must be a list")
     return [_interaction(path, i, item) for i, item in enumerate(data["interactions"])]
 
 

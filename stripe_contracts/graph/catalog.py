@@ -4,6 +4,7 @@ clear error for every argument outside what Stripe allows."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from stripe_contracts.errors import InvalidArgument
 from stripe_contracts.graph.clock import DAY
 from stripe_contracts.graph.ids import IdFactory
-from stripe_contracts.graph.money import tiered_amount
+from stripe_contracts.graph.money import CURRENCIES, tiered_amount
 
 JSON = Any
 
@@ -68,11 +69,19 @@ def choose_currency(currency: str | None, requests: list[dict[str, JSON]]) -> st
         for r in requests
         if isinstance(r, dict) and isinstance(r.get("price"), dict) and "currency" in r["price"]
     }
-    chosen = (currency or (sorted(asked)[0] if asked else "usd")).lower()
-    if not re.fullmatch(r"[a-z]{3}", chosen):
+    if currency is not None and not isinstance(currency, str):
         raise InvalidArgument(
-            f"currency={chosen!r} is not a three-letter ISO currency code",
-            hint="e.g. currency='usd' or 'jpy'",
+            f"currency={currency!r} is not a currency code", hint="e.g. currency='usd' or 'jpy'"
+        )
+    chosen = (currency if currency is not None else (sorted(asked)[0] if asked else "usd")).lower()
+    if chosen not in CURRENCIES:
+        close = difflib.get_close_matches(chosen, sorted(CURRENCIES), n=3)
+        raise InvalidArgument(
+            f"currency={chosen!r} is not a currency Stripe charges in (a three-letter ISO 4217 "
+            "code from docs.stripe.com/currencies)",
+            hint=f"did you mean {' or '.join(map(repr, close))}?"
+            if close
+            else "e.g. currency='usd' or 'jpy'",
         )
     if asked - {chosen}:
         raise InvalidArgument(

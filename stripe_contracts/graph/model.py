@@ -14,10 +14,11 @@ Rendering a snapshot onto a spec version's skeletons is `render`'s job.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from stripe_contracts.errors import InvalidArgument
+from stripe_contracts.graph.cards import card_behaviour
 from stripe_contracts.graph.catalog import (
     Feature,
     Item,
@@ -58,6 +59,9 @@ JSON = Any
 GRANTING_STATUSES = frozenset({"active", "trialing", "past_due", "paused"})
 PAYMENT_OUTCOMES = ("declined", "requires_action")
 COLLECTION_METHODS = ("charge_automatically", "send_invoice")
+#: `trial_end` "can be at most two years from `billing_cycle_anchor`" (the spec's description of
+#: POST /v1/subscriptions trial_end; docs.stripe.com/billing/subscriptions/trials).
+MAX_TRIAL_DAYS = 730
 DEFAULT_START = 1_706_659_200  # 2024-01-31T00:00:00Z: a month-end anchor on purpose
 
 
@@ -104,6 +108,20 @@ class Plan:
     coupon: Coupon | None = None
     tax_rate: TaxRate | None = None
     settings: BillingSettings = DEFAULT_SETTINGS
+    #: Every card the customer attached after the first (`Phase.card_index` 1, 2, ...): the
+    #: attach time and the card; the scenario appends as the customer changes cards.
+    later_cards: list[tuple[int, Card, str]] = field(default_factory=list)
+    card_behaviour: str = "success"  # how the first card behaves
+
+    def payment_method(self, index: int) -> tuple[str, Card, int]:
+        """(id, card, created) of the `index`-th payment method the customer attached."""
+        if index == 0:
+            return self.payment_method_id, self.card, self.t0 - 60
+        created, card, _ = self.later_cards[index - 1]
+        return self.ids.named("payment_method", f"card-{index}"), card, created
+
+    def behaviour_of(self, index: int) -> str:
+        return self.card_behaviour if index == 0 else self.later_cards[index - 1][2]
 
     @property
     def anchor(self) -> int:
@@ -150,6 +168,8 @@ class Phase:
     exhausted: bool = False  # every retry failed: no next attempt, no automatic collection
     uncollectible: bool = False  # the latest invoice was marked uncollectible
     invoice_closed_at: int | None = None  # when it was voided or marked uncollectible
+    card_index: int = 0  # the customer's default card: the first (0) or a later one
+    card: str = ""  # how that card behaved at the latest attempt ("": as attached)
     items: tuple[Item, ...] | None = None  # the items now, when they changed (upgrades)
     billed: tuple[Item, ...] | None = None  # the items the latest invoice billed
     prorations: tuple[Line, ...] = ()
@@ -167,6 +187,7 @@ class BillingModel:
     payment_method_id: str | None
     card: Card | None
     payment_method_created: int
+    payment_methods: list[tuple[str, Card, int]]  # every card attached so far: id, card, created
     products: list[Product]
     prices: list[Price]
     subscription: Subscription | None
@@ -207,10 +228,13 @@ def make_plan(
     """Check the builder's arguments and fix everything that does not change over time."""
     _check_choice("collection_method", collection_method, COLLECTION_METHODS)
     if trial_days is not None and (
-        not isinstance(trial_days, int) or isinstance(trial_days, bool) or trial_days < 1
+        not isinstance(trial_days, int)
+        or isinstance(trial_days, bool)
+        or not 1 <= trial_days <= MAX_TRIAL_DAYS
     ):
         raise InvalidArgument(
-            f"trial_days={trial_days!r} must be a positive whole number of days",
+            f"trial_days={trial_days!r} must be a whole number of days from 1 to "
+            f"{MAX_TRIAL_DAYS} (Stripe ends a trial at most two years after it starts)",
             hint="e.g. trial_days=14, or leave it out",
         )
     ids = IdFactory(seed)
@@ -249,6 +273,7 @@ def make_plan(
         currency=chosen_currency,
         person=fake_person(seed, overrides.get("customer", {})),
         card=fake_card(seed, card_outcome),
+        card_behaviour=card_behaviour(card_outcome).name,
         customer_id=ids.named("customer", "customer"),
         payment_method_id=ids.named("payment_method", "card"),
         subscription_id=ids.named("subscription", "subscription"),
@@ -364,6 +389,7 @@ def snapshot(plan: Plan, phase: Phase) -> BillingModel:
         "invoice_item",
         "invoice",
     )
+    default = plan.payment_method(phase.card_index)
     subscription = invoice = payment_intent = charge = None
     entitlement_ids: dict[str, str] = {}
     if phase.stage == "invoice":
@@ -421,9 +447,12 @@ def snapshot(plan: Plan, phase: Phase) -> BillingModel:
         person=plan.person,
         # Stripe: true when the latest invoice's last charge failed; dunning does not reset it.
         delinquent=phase.payment == "declined" and phase.stage in ("subscription", "invoice"),
-        payment_method_id=plan.payment_method_id if has_pm else None,
-        card=plan.card if has_pm else None,
-        payment_method_created=plan.t0 - 60,
+        payment_method_id=default[0] if has_pm else None,
+        card=default[1] if has_pm else None,
+        payment_method_created=default[2],
+        payment_methods=[plan.payment_method(i) for i in range(phase.card_index + 1)]
+        if has_pm
+        else [],
         products=list(plan.products),  # the catalog as of now: upgrades add to it later
         prices=list(plan.prices),
         subscription=subscription,

@@ -16,6 +16,18 @@ from typing import Any
 from stripe_contracts.errors import InvalidArgument
 
 JSON = Any
+#: The currencies Stripe charges in ("presentment currencies"), by their lowercase ISO 4217
+#: codes: https://docs.stripe.com/currencies#presentment-currencies
+_PRESENTMENT = """
+    usd aed afn all amd ang aoa ars aud awg azn bam bbd bdt bgn bhd bif bmd bnd bob brl bsd bwp
+    byn bzd cad cdf chf clp cny cop crc cve czk djf dkk dop dzd egp etb eur fjd fkp gbp gel gip
+    gmd gnf gtq gyd hkd hnl htg huf idr ils inr isk jmd jod jpy kes kgs khr kmf krw kwd kyd kzt
+    lak lbp lkr lrd lsl mad mdl mga mkd mmk mnt mop mur mvr mwk mxn myr mzn nad ngn nio nok npr
+    nzd omr pab pen pgk php pkr pln pyg qar ron rsd rub rwf sar sbd scr sek sgd shp sle sll sos
+    srd std szl thb tjs tnd top try ttd twd tzs uah ugx uyu uzs vnd vuv wst xaf xcd xof xpf yer
+    zar zmw
+"""
+CURRENCIES = frozenset(_PRESENTMENT.split())
 #: https://docs.stripe.com/currencies#zero-decimal
 ZERO_DECIMAL = frozenset(
     {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv"}

@@ -12,19 +12,13 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
+from stripe_contracts.graph.cards import card_behaviour
+
 if TYPE_CHECKING:
     from faker import Faker
 
-#: (brand, last4, funding) per payment outcome, from Stripe's test card numbers.
-TEST_CARDS = {
-    "ok": [
-        ("visa", "4242", "credit"),
-        ("mastercard", "4444", "credit"),
-        ("amex", "0005", "credit"),
-    ],
-    "declined": [("visa", "0002", "credit")],  # 4000 0000 0000 0002: generic_decline
-    "requires_action": [("visa", "3220", "credit")],  # 4000 0000 0000 3220: 3-D Secure 2
-}
+#: The brands a working card takes, by seed (Stripe's test cards 4242..., 5555...4444, 3782...0005).
+SUCCESS_CARDS = [("visa", "4242"), ("mastercard", "4444"), ("amex", "0005")]
 
 
 @dataclass(frozen=True)
@@ -88,16 +82,19 @@ def _faked(seed: int) -> tuple[str, dict[str, str | None]]:
     return name, address
 
 
-def fake_card(seed: int, outcome: str) -> Card:
-    choices = TEST_CARDS[outcome]
-    brand, last4, funding = choices[seed % len(choices)]
-    digest = hashlib.sha256(f"card-{seed}-{last4}".encode()).hexdigest()
+def fake_card(seed: int, behaviour: str, index: int = 0) -> Card:
+    """The `index`-th card a customer attaches, a Stripe test card that behaves as named."""
+    found = card_behaviour(behaviour)
+    brand, last4 = "visa", found.last4
+    if found.name == "success":
+        brand, last4 = SUCCESS_CARDS[(seed + index) % len(SUCCESS_CARDS)]
+    digest = hashlib.sha256(f"card-{seed}-{last4}-{index}".encode()).hexdigest()
     return Card(
         brand=brand,
         last4=last4,
-        funding=funding,
-        exp_month=1 + seed % 12,
-        exp_year=2030 + seed % 5,
+        funding="credit",
+        exp_month=1 + (seed + index) % 12,
+        exp_year=2030 + (seed + index) % 5,
         fingerprint=digest[:16],
         country="US",
     )

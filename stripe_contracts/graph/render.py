@@ -11,6 +11,7 @@ from __future__ import annotations
 import marshal
 from typing import Any
 
+from stripe_contracts.graph.cards import CardBehaviour, card_behaviour
 from stripe_contracts.graph.fill import fill
 from stripe_contracts.graph.invoicing import Charge
 from stripe_contracts.graph.model import BillingModel
@@ -64,14 +65,13 @@ def render(model: BillingModel, spec: Spec) -> dict[str, dict[str, JSON]]:
             **m.overrides.get("customer", {}),
         },
     )
-    if m.payment_method_id and m.card:
-        card = m.card
-        out[m.payment_method_id] = fill(
+    for pm_id, card, created in m.payment_methods:
+        out[pm_id] = fill(
             spec,
             "payment_method",
             {
-                "id": m.payment_method_id,
-                "created": m.payment_method_created,
+                "id": pm_id,
+                "created": created,
                 "customer": cust,
                 "type": "card",
                 "billing_details": {
@@ -237,10 +237,16 @@ def _next_invoice_sequence(m: BillingModel) -> int:
     return int(m.invoice.number.rsplit("-", 1)[1]) + 1 if m.invoice else 1
 
 
+def _decline(m: BillingModel) -> CardBehaviour:
+    """How the card of the latest attempt declined (Stripe's test card behaviours)."""
+    return card_behaviour(m.phase.card or m.plan.behaviour_of(m.phase.card_index))
+
+
 def render_charge(spec: Spec, m: BillingModel, charge: Charge) -> dict[str, JSON]:
     card = m.card
     assert card is not None and m.payment_intent is not None and m.invoice is not None
     declined = not charge.succeeded
+    why = _decline(m)
     return fill(
         spec,
         "charge",
@@ -260,11 +266,11 @@ def render_charge(spec: Spec, m: BillingModel, charge: Charge) -> dict[str, JSON
             "payment_intent": m.payment_intent.id,
             "payment_method": m.payment_method_id,
             "description": _payment_description(m),
-            "failure_code": "card_declined" if declined else None,
-            "failure_message": "Your card was declined." if declined else None,
+            "failure_code": why.code if declined else None,
+            "failure_message": why.message if declined else None,
             "outcome": {
                 "network_status": "declined_by_network" if declined else "approved_by_network",
-                "reason": "generic_decline" if declined else None,
+                "reason": why.decline_code if declined else None,
                 "risk_level": "normal",
                 "risk_score": 20,
                 "seller_message": "The bank did not return any further details with this decline."
@@ -319,13 +325,15 @@ def render_payment_intent(
     assert pi is not None and m.invoice is not None
     error = None
     if pi.decline:
+        why = _decline(m)
+        code = why.code or "card_declined"
         error = {
             "type": "card_error",
-            "code": "card_declined",
-            "decline_code": "generic_decline",
-            "message": "Your card was declined.",
+            "code": code,
+            "decline_code": why.decline_code,
+            "message": why.message,
             "charge": charge["id"] if charge else None,
-            "doc_url": "https://stripe.com/docs/error-codes/card-declined",
+            "doc_url": f"https://stripe.com/docs/error-codes/{code.replace('_', '-')}",
             "payment_method": None,
         }
     next_action = None
@@ -418,7 +426,10 @@ def render_subscription(
             },
             "currency": m.currency,
             "customer": m.customer_id,
-            "default_payment_method": m.payment_method_id,
+            # created without one (as the cassettes and CLI fixtures create it): its invoices
+            # use the customer's invoice_settings.default_payment_method (the spec's
+            # description of subscription.default_payment_method)
+            "default_payment_method": None,
             "latest_invoice": m.invoice.id,
             "items": {
                 "object": "list",

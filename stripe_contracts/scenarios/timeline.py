@@ -14,6 +14,7 @@ from typing import Any
 
 from stripe_contracts.errors import InvalidArgument
 from stripe_contracts.graph.builder import GraphBuilder
+from stripe_contracts.graph.cards import card_behaviour
 from stripe_contracts.graph.catalog import Item
 from stripe_contracts.graph.clock import DAY, HOUR, MINUTE
 from stripe_contracts.graph.invoicing import INCOMPLETE_EXPIRY, Line, one_off_lines
@@ -26,6 +27,7 @@ from stripe_contracts.graph.model import (
     snapshot,
 )
 from stripe_contracts.graph.money import format_money
+from stripe_contracts.graph.people import fake_card
 from stripe_contracts.graph.render import render, render_entitlement_summary
 from stripe_contracts.graph.settings import DEFAULT_SETTINGS, BillingSettings
 from stripe_contracts.spec import Spec
@@ -34,7 +36,6 @@ JSON = Any
 #: Days before a trial ends that Stripe sends `customer.subscription.trial_will_end`
 #: (https://docs.stripe.com/billing/subscriptions/trials#webhooks).
 TRIAL_WILL_END_DAYS = 3
-CARD_BEHAVIOURS = ("ok", "declined", "requires_action")
 #: Seconds between an invoice's finalization and the outcome of its payment attempt.
 ATTEMPT_SECONDS = 2
 
@@ -71,8 +72,7 @@ class Scenario:
     states: list[State] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        if self.card not in CARD_BEHAVIOURS:
-            raise InvalidArgument.choice("card", self.card, CARD_BEHAVIOURS)
+        self.card = card_behaviour(self.card).name  # "ok" etc. are the earlier names
         if not isinstance(self.settings, BillingSettings):
             raise InvalidArgument(
                 f"settings={self.settings!r} must be a BillingSettings",
@@ -85,7 +85,7 @@ class Scenario:
             currency=self.currency,
             collection_method=self.collection_method,
             trial_days=self.trial_days,
-            card_outcome="ok" if self.card == "ok" else self.card,
+            card_outcome=self.card,
             start=self.start,
             intervals_allowed=self._builder.intervals,
             overrides={},
@@ -132,10 +132,27 @@ class Scenario:
         self._push(self.plan.t0 - 2 * MINUTE, Phase(stage="customer"))
         return self
 
-    def attach_payment_method(self) -> Scenario:
+    def attach_payment_method(self, card: str | None = None) -> Scenario:
+        """Attach a card and make it the customer's default (as the Dashboard does). The first
+        one before subscribing; a later one replaces the default for the next attempts, a new
+        PaymentMethod (`card`: a behaviour of `graph.cards`, e.g. "insufficient_funds")."""
         self._action = "attach_payment_method"
-        self._require_stage("customer", "attach_payment_method")
-        self._push(self.plan.t0 - MINUTE, Phase(stage="payment_method"))
+        if card is not None:
+            self.card = card_behaviour(card).name
+        if self.phase.stage in ("customer", "catalog"):
+            self._require_stage("customer", "attach_payment_method")
+            if self.plan.card_behaviour != self.card:
+                self.plan = replace(
+                    self.plan,
+                    card=fake_card(self.seed, self.card),
+                    card_behaviour=self.card,
+                )
+            self._push(self.plan.t0 - MINUTE, Phase(stage="payment_method"))
+            return self
+        index = len(self.plan.later_cards) + 1
+        self.plan.later_cards.append((self.now, fake_card(self.seed, self.card, index), self.card))
+        phase = self.phase
+        self._push(self.now, replace(phase, card_index=index, has_payment_method=True))
         return self
 
     def create_subscription(self) -> Scenario:
@@ -180,7 +197,7 @@ class Scenario:
         self._push(t0, Phase(status, payment="processing", attempts=0), request=request)
         self._push(
             t0 + ATTEMPT_SECONDS,
-            Phase(status, payment=outcome, attempts=1),
+            Phase(status, payment=outcome, attempts=1, card=self.card),
             request=request,
         )
         return self
@@ -208,10 +225,10 @@ class Scenario:
         request = self._new_request()
         paying = Phase("active", stage="invoice", attempts=0)
         self._push(self.plan.t0 + 2, replace(paying, payment="processing"), request=request)
-        outcome = "succeeded" if self.card == "ok" else "declined"
+        outcome = "succeeded" if self._card_outcome() == "succeeded" else "declined"
         self._push(
             self.plan.t0 + 2 + ATTEMPT_SECONDS,
-            replace(paying, payment=outcome, attempts=1),
+            replace(paying, payment=outcome, attempts=1, card=self.card),
             request=request,
         )
         self._action = "create_and_pay_invoice"
@@ -229,13 +246,13 @@ class Scenario:
                 "payment_behavior='default_incomplete'",
             )
         if self.phase.payment == "requires_action":
-            self.card = "ok"  # the customer authenticated
+            self.card = "success"  # the customer authenticated
         outcome = self._card_outcome()
         status = "active" if outcome == "succeeded" else "incomplete"
         attempts = self.phase.attempts + 1
         self._push(
             self.now + 2 * MINUTE,
-            replace(self.phase, status=status, payment=outcome, attempts=attempts),
+            replace(self.phase, status=status, payment=outcome, attempts=attempts, card=self.card),
         )
         return self
 
@@ -310,9 +327,7 @@ class Scenario:
 
     def set_card(self, behaviour: str) -> Scenario:
         """How the card behaves on the next payment attempts (no API call, no event)."""
-        if behaviour not in CARD_BEHAVIOURS:
-            raise InvalidArgument.choice("behaviour", behaviour, CARD_BEHAVIOURS)
-        self.card = behaviour
+        self.card = card_behaviour(behaviour).name
         return self
 
     # -- the clock -----------------------------------------------------------------------
@@ -464,23 +479,34 @@ class Scenario:
     def _charge(self, base: Phase) -> Phase:
         """The first attempt on a finalized invoice, with the card as it behaves now."""
         if self._card_outcome() == "succeeded":
-            return replace(base, status="active", payment="succeeded", attempts=1)
-        return replace(base, status="past_due", payment="declined", attempts=1, retrying=True)
+            return replace(base, status="active", payment="succeeded", attempts=1, card=self.card)
+        return replace(
+            base,
+            status="past_due",
+            payment="declined",
+            attempts=1,
+            retrying=True,
+            card=self.card,
+        )
 
     def _card_outcome(self) -> str:
-        return {"ok": "succeeded", "declined": "declined", "requires_action": "requires_action"}[
-            self.card
-        ]
+        return card_behaviour(self.card).outcome
 
     def _retry(self, phase: Phase, when: int) -> Phase:
         attempts = phase.attempts + 1
-        if self.card == "ok":
+        if self._card_outcome() == "succeeded":
             return replace(
-                phase, status="active", payment="succeeded", attempts=attempts, retrying=False
+                phase,
+                status="active",
+                payment="succeeded",
+                attempts=attempts,
+                retrying=False,
+                card=self.card,
             )
+        failed = replace(phase, attempts=attempts, card=self.card)
         if attempts < len(self.settings.attempt_days):
-            return replace(phase, attempts=attempts)
-        return self._retries_ended(replace(phase, attempts=attempts), when)
+            return failed
+        return self._retries_ended(failed, when)
 
     def _retries_ended(self, phase: Phase, when: int) -> Phase:
         """Every retry failed: the account's settings decide what becomes of the subscription

@@ -14,15 +14,18 @@ import json
 import marshal
 import os
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stripe_contracts._files import write_atomic
+from stripe_contracts._files import UnwritableOutput, write_atomic
+from stripe_contracts._json import load_json
 from stripe_contracts.errors import FrontEnd, SpecError
+from stripe_contracts.spec._wellformed import Malformed, check_document
 
-_CACHE_FORMAT = 2
+_CACHE_FORMAT = 3
 _MARSHAL_KEY = f"py{sys.version_info[0]}{sys.version_info[1]}-m{marshal.version}-f{_CACHE_FORMAT}"
 
 JSON = Any
@@ -52,6 +55,9 @@ class Document:
     object_names: dict[str, list[str]]  # value of `object` -> schema names defining it
     deleted_schemas: list[str]  # schemas with `deleted: true`
     schema_names: list[str]
+    # $refs to schemas defined by none of this document's (an excerpt's, to its base's):
+    # name -> pointer of the first one; `Spec` checks that a layered document defines them.
+    refs_elsewhere: dict[str, str]
     # The encoded schemas and paths, read on first use: a warm load reads only the index.
     _load_blobs: Callable[[], Blobs] = field(repr=False)
     _blobs: Blobs | None = field(default=None, repr=False)
@@ -77,7 +83,30 @@ class Document:
         return self._paths
 
 
-_in_process: dict[tuple[str, int, int], Document] = {}
+#: What identifies a file's content without reading it: path, device, inode, size, mtime and
+#: ctime (`os.utime` can put an edited file's mtime back; nothing can put back its ctime).
+StatKey = tuple[str, int, int, int, int, int]
+#: A file changed this recently may change again within its timestamps' granularity without
+#: changing them (git's "racily clean" files): its stat key is not trusted, it is hashed.
+_RACY_SECONDS = 2
+#: The most an xz-compressed document may decompress to: the full spec is about 5 MB.
+MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024
+
+_in_process: dict[StatKey, Document] = {}
+
+
+def _stat_key(path: Path, stat: os.stat_result) -> StatKey | None:
+    """`stat`'s identity of `path`'s content, or None while it is too fresh to trust."""
+    if stat.st_ctime > time.time() - _RACY_SECONDS:
+        return None
+    return (
+        str(path.resolve()),
+        stat.st_dev,
+        stat.st_ino,
+        stat.st_size,
+        stat.st_mtime_ns,
+        stat.st_ctime_ns,
+    )
 
 
 def read_document(
@@ -89,12 +118,12 @@ def read_document(
         stat = path.stat()
     except FileNotFoundError:
         raise SpecError.missing(str(path), front_end=front_end) from None
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-    if key in _in_process:
+    key = _stat_key(path, stat)
+    if key is not None and key in _in_process:
         return _in_process[key]
-    # The sha256 of an unchanged file (same path, mtime and size) is remembered, as git's
-    # index does, so a warm load reads only the cache entry.
-    digest = _known_digest(key) if use_cache else None
+    # The sha256 of an unchanged file (same stat key) is remembered, as git's index does, so
+    # a warm load reads only the cache entry.
+    digest = _known_digest(key) if use_cache and key is not None else None
     cached = _read_cache(digest, path) if digest else None
     if cached is None:
         raw = path.read_bytes()
@@ -104,10 +133,11 @@ def read_document(
             cached = _index(_parse(path, raw, front_end), str(path), digest, front_end)
             if use_cache:
                 _write_cache(cached)
-        if use_cache:
+        if use_cache and key is not None:
             _remember_digest(key, digest)
     cached.source = str(path)
-    _in_process[key] = cached
+    if key is not None:
+        _in_process[key] = cached
     return cached
 
 
@@ -133,11 +163,18 @@ def _parse(path: Path, raw: bytes, front_end: FrontEnd = "library") -> JSON:
     if path.suffix.lower() == ".xz":
         import lzma  # only compressed documents need it
 
-        try:
-            raw = lzma.decompress(raw)
+        decompressor = lzma.LZMADecompressor()
+        try:  # at most one byte past the cap: a small file must not fill the memory
+            raw = decompressor.decompress(raw, max_length=MAX_DECOMPRESSED_BYTES + 1)
         except lzma.LZMAError as exc:
             reason = f"invalid xz data: {exc}"
             raise SpecError.unreadable(source, reason, front_end=front_end) from None
+        if len(raw) > MAX_DECOMPRESSED_BYTES:
+            reason = f"it decompresses to more than {MAX_DECOMPRESSED_BYTES} bytes"
+            raise SpecError.unreadable(source, reason, front_end=front_end)
+        if not decompressor.eof:
+            reason = "invalid xz data: the compressed stream is truncated"
+            raise SpecError.unreadable(source, reason, front_end=front_end)
         path = path.with_suffix("")  # spec3.json.xz parses as spec3.json
     if path.suffix.lower() in {".yaml", ".yml"}:
         import yaml
@@ -150,8 +187,8 @@ def _parse(path: Path, raw: bytes, front_end: FrontEnd = "library") -> JSON:
             reason = f"invalid YAML: {exc}"
             raise SpecError.unreadable(source, reason, front_end=front_end) from None
     try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return load_json(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
         reason = f"invalid JSON: {exc}"
         raise SpecError.unreadable(source, reason, front_end=front_end) from None
 
@@ -164,8 +201,11 @@ def _index(data: JSON, source: str, digest: str, front_end: FrontEnd = "library"
         and isinstance(data["components"].get("schemas"), dict)
     ):
         raise SpecError.not_openapi(source, front_end=front_end)
-    info = data.get("info")
-    version = str((info or {}).get("version") or "unknown") if isinstance(info, dict) else "unknown"
+    try:
+        refs_elsewhere = check_document(data)
+    except Malformed as exc:
+        raise SpecError.malformed(source, exc.pointer, exc.problem, front_end=front_end) from None
+    version = (data.get("info") or {}).get("version") or "unknown"
     schemas: dict[str, JSON] = data["components"]["schemas"]
     resource_ids: dict[str, str] = {}
     object_names: dict[str, list[str]] = {}
@@ -195,6 +235,7 @@ def _index(data: JSON, source: str, digest: str, front_end: FrontEnd = "library"
         object_names=object_names,
         deleted_schemas=deleted,
         schema_names=list(schemas),
+        refs_elsewhere=refs_elsewhere,
         _load_blobs=lambda: blobs,
         _blobs=blobs,
     )
@@ -229,12 +270,12 @@ def _read_blobs(digest: str, source: Path) -> Blobs:
     return _index(_parse(source, raw), str(source), digest)._blob_data()
 
 
-def _stat_file(key: tuple[str, int, int]) -> Path:
+def _stat_file(key: StatKey) -> Path:
     name = hashlib.sha256(repr(key).encode()).hexdigest()
     return cache_dir() / "stat" / name
 
 
-def _known_digest(key: tuple[str, int, int]) -> str | None:
+def _known_digest(key: StatKey) -> str | None:
     try:
         digest = _stat_file(key).read_text().strip()
     except OSError:
@@ -242,8 +283,8 @@ def _known_digest(key: tuple[str, int, int]) -> str | None:
     return digest if len(digest) == 64 else None
 
 
-def _remember_digest(key: tuple[str, int, int], digest: str) -> None:
-    with contextlib.suppress(OSError):
+def _remember_digest(key: StatKey, digest: str) -> None:
+    with contextlib.suppress(OSError, UnwritableOutput):
         write_atomic(_stat_file(key), digest.encode())
 
 
@@ -257,7 +298,10 @@ def _write_cache(doc: Document) -> None:
         "object_names": doc.object_names,
         "deleted_schemas": doc.deleted_schemas,
         "schema_names": doc.schema_names,
+        "refs_elsewhere": doc.refs_elsewhere,
     }
-    with contextlib.suppress(OSError):  # a cache we cannot write is only slower, never wrong
+    with contextlib.suppress(
+        OSError, UnwritableOutput
+    ):  # a cache we cannot write is only slower, never wrong
         write_atomic(_cache_file(doc.sha256, "blobs"), marshal.dumps(doc._blob_data()))
         write_atomic(_cache_file(doc.sha256, "index"), marshal.dumps(index))

@@ -48,6 +48,13 @@ class Spec:
         else:
             self._derived = ()
         self._owner = owner
+        for doc in self.documents:
+            for name, pointer in doc.refs_elsewhere.items():
+                if name not in owner:
+                    problem = f"'{_REF_PREFIX}{name}' names no schema of this document"
+                    if len(self.documents) > 1:
+                        problem += " or of those layered with it"
+                    raise SpecError.malformed(doc.source, pointer, problem)
 
     def __repr__(self) -> str:
         versions = " + ".join(d.api_version for d in self.documents)

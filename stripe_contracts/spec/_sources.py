@@ -9,13 +9,14 @@ directory (a document with fewer than `EXCERPT_MAX_SCHEMAS` schemas) is layered 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from stripe_contracts._files import write_atomic
+from stripe_contracts._json import load_json
 from stripe_contracts.errors import FrontEnd, SpecError
 from stripe_contracts.spec._documents import (
     Document,
@@ -169,14 +170,24 @@ def _version_matches(actual: str, wanted: str) -> bool:
 
 
 def _read_lock(lock: Path) -> PinnedSpec:
+    hint = 'the lock is JSON: {"url": "https://...", "sha256": "<64 hex digits>"}'
     try:
-        data = json.loads(lock.read_text())
-        return PinnedSpec(url=str(data["url"]), sha256=str(data["sha256"]).lower())
+        data = load_json(lock.read_bytes())
+        pin = PinnedSpec(url=str(data["url"]), sha256=str(data["sha256"]).lower())
     except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise SpecError(f"cannot read spec lock {lock}: {exc}", hint=hint) from None
+    from urllib.parse import urlsplit  # urllib stays off the import of the package
+
+    parts = urlsplit(pin.url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
         raise SpecError(
-            f"cannot read spec lock {lock}: {exc}",
-            hint='the lock is JSON: {"url": "https://...", "sha256": "<64 hex digits>"}',
-        ) from None
+            f"spec lock {lock}: url {pin.url!r} is not an http(s) URL with a host", hint=hint
+        )
+    if not re.fullmatch(r"[0-9a-f]{64}", pin.sha256):
+        raise SpecError(
+            f"spec lock {lock}: sha256 {pin.sha256!r} is not 64 hexadecimal digits", hint=hint
+        )
+    return pin
 
 
 def _download_target(pin: PinnedSpec) -> Path:

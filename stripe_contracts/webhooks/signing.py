@@ -199,6 +199,14 @@ def _secrets(secret: str | Sequence[str]) -> tuple[str, ...]:
                 f"webhook signing secret #{position} is blank",
                 hint="pass the endpoint's whsec_... secret; Stripe refuses blank secrets too",
             )
+        try:
+            each.encode("utf-8")
+        except UnicodeEncodeError as exc:  # e.g. a non-UTF-8 byte of argv, kept as a surrogate
+            raise InvalidArgument(
+                f"webhook signing secret #{position} is not valid UTF-8 text (character "
+                f"{exc.start + 1} cannot be encoded)",
+                hint="copy the whsec_... secret again from the Dashboard; it is plain ASCII",
+            ) from None
     return secrets
 
 
