@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
@@ -70,7 +71,10 @@ class Violation:
         return self.message
 
     def as_dict(self) -> dict[str, JSON]:
-        return {**asdict(self), "message": self.message}
+        """JSON-ready: a NaN or infinite number becomes the string "NaN" / "Infinity", which
+        strict JSON (and every other parser) can read."""
+        plain = {**asdict(self), "message": self.message}
+        return {key: _finite(value) for key, value in plain.items()}
 
 
 def validate(
@@ -283,6 +287,20 @@ def _reroot(v: Violation, prefix: str) -> Violation:
     return Violation(**{**asdict(v), "pointer": prefix + v.pointer})
 
 
+def _finite(value: JSON) -> JSON:
+    if isinstance(value, float) and not math.isfinite(value):
+        return json.dumps(value)  # "NaN", "Infinity", "-Infinity"
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+#: `actual` not given: the value at the violation's path (None is a value: a null field).
+_AT_PATH: Any = object()
+
+
 def _pointer(path: Iterable[str | int]) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
@@ -303,12 +321,26 @@ class _Explainer:
             str(root.get("object", schema_name)) if isinstance(root, dict) else (schema_name)
         )
         self.object_id = root.get("id") if isinstance(root, dict) else None
+        self.root = root
 
     def explain(self, raw: RawError) -> list[Violation]:
         handler: Callable[[RawError], list[Violation]] = getattr(
             self, f"_on_{raw.keyword}", self._generic
         )
-        return handler(raw)
+        return handler(replace(raw, instance=self._value_at(raw.path, raw.instance)))
+
+    def _value_at(self, path: tuple[str | int, ...], reported: JSON) -> JSON:
+        """The value at `path` in the object itself: an engine may hand back a converted
+        copy (the Rust one reports NaN as null)."""
+        node = self.root
+        for part in path:
+            if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                node = node[part]
+                continue
+            if not (isinstance(node, dict) and part in node):
+                return reported
+            node = node[part]
+        return node
 
     def _violation(
         self,
@@ -318,7 +350,7 @@ class _Explainer:
         *,
         expected: JSON,
         path: tuple[str | int, ...] | None = None,
-        actual: JSON = None,
+        actual: JSON = _AT_PATH,
     ) -> Violation:
         bypass = self.recorded and bool(raw.schema.get(_BYPASS)) and rule in ("enum", "anyOf")
         return Violation(
@@ -327,7 +359,7 @@ class _Explainer:
             pointer=_pointer(raw.path if path is None else path),
             rule=rule,
             expected=expected,
-            actual=raw.instance if actual is None else actual,
+            actual=raw.instance if actual is _AT_PATH else actual,
             api_version=self.spec.version_of(self._owner_schema(raw)),
             detail=detail,
             severity="warning" if bypass else "error",

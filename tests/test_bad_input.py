@@ -678,3 +678,43 @@ def test_bundle_directories_are_not_private(tmp_path: Path) -> None:
         assert directory.stat().st_mode & 0o777 == 0o755, directory
     for path in (tmp_path / "out").rglob("*.json"):
         assert path.stat().st_mode & 0o777 == 0o644, path
+
+
+# -- validate's report: bounded by the violations, NaN named ---------------------------------------
+
+
+def test_a_json_report_does_not_copy_the_object_per_required_violation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from conftest import fixtures_for, spec_for
+
+    invoice = dict(fixtures_for("2023-08-16")["invoice"])
+    invoice["metadata"] = {f"key{i}": "v" * 480 for i in range(2100)}  # a 1 MB invoice
+    required = spec_for("2023-08-16").schema("invoice")["required"]
+    missing = [k for k in required if k not in ("id", "object", "metadata")][:20]
+    for name in missing:
+        del invoice[name]
+    path = tmp_path / "invoice.json"
+    path.write_text(json.dumps(invoice))
+    assert path.stat().st_size > 1_000_000
+    assert main(["validate", *FULL, "--format", "json", str(path)]) == 1
+    out = capsys.readouterr().out
+    violations = json.loads(out)["files"][0]["objects"][0]["violations"]
+    assert sorted(v["pointer"] for v in violations) == sorted(f"/{k}" for k in missing)
+    assert all(v["actual"] is None for v in violations)  # nothing is there
+    assert len(out) < 20_000  # it was 20 copies of the invoice: 21 MB
+
+
+def test_nan_is_reported_as_nan_and_the_report_stays_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "customer.json"
+    path.write_text('{"id": "cus_1", "object": "customer", "balance": NaN}')
+    assert main(["validate", *FULL, str(path)]) == 1
+    assert "at /balance: NaN is not of type integer" in capsys.readouterr().out
+    assert main(["validate", *FULL, "--format", "json", str(path)]) == 1
+    report = json.loads(capsys.readouterr().out, parse_constant=pytest.fail)
+    [balance] = [
+        v for v in report["files"][0]["objects"][0]["violations"] if v["pointer"] == "/balance"
+    ]
+    assert balance["actual"] == "NaN" and "NaN is not of type integer" in balance["message"]

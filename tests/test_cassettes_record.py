@@ -174,6 +174,30 @@ def test_no_secret_or_credential_reaches_the_disk(
     assert "key%3Dsk-test-scrubbed+hook%3Dwhsec-scrubbed" in interactions[-2]["request"]["body"]
 
 
+def test_keys_tokens_card_data_and_tax_ids_never_reach_the_disk(
+    fake: FakeStripe, tmp_path: Path
+) -> None:
+    """What the issue found kept even with scrub_pii: sent as parameters and echoed back."""
+    values = {
+        "ephemeral": "ek_test_" + "YWNjdF8xTTJKVGtMa2RJd0h1N2l4_00Dd4Z7MVo",
+        "client_secret": "pi_3MtwBwLkdIwHu7ix28a3tqPa_secret_YrKJUKribcBjcG8HVhfZluoGH",
+        "refresh": "rt_" + "IyIl3HqSdXlQNTvTi5cRUDhhJRM2NalsmEJnA2iFQQLLZbfk",
+        "card": "4242424242424242",
+        "cvc": "314",
+        "account_number": "000123456789",
+        "iban": "DE89370400440532013000",
+        "tax_id": "DE123456789",
+    }
+    path = tmp_path / "secrets.yaml"
+    with open_cassette(path, record_mode="once", config={"scrub_pii": True}):
+        created = stripe.Customer.create(metadata=values)
+        assert created["metadata"]["cvc"] == "314"  # the test itself sees the real response
+    text = path.read_text()
+    assert find_secrets(text) == []
+    for value in values.values():
+        assert value not in text, value
+
+
 def test_personal_data_is_faked_consistently_and_still_replays(
     fake: FakeStripe, tmp_path: Path
 ) -> None:

@@ -37,6 +37,8 @@ SECRETS = [
     "rk_live_" + "51Habc0123456789",
     "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
     "pk_live_" + "51Habc0123456789",
+    "ek_test_" + "YWNjdF8xTTJKVGtMa2RJd0h1N2l4_00Dd4Z7MVo",  # an ephemeral key, "_" and all
+    "ek_live_" + "YWNjdF8xTTJKVGtMa2RJd0h1N2l4",
     "sk_" + "ABCDEFGHIJKLMNOPQRSTUVWX",  # an unprefixed legacy-style key
 ]
 PROPERTY = settings(max_examples=100, deadline=None)
@@ -79,6 +81,88 @@ def test_scrubbing_secrets_is_complete_and_idempotent(before: str, secret: str, 
     assert secret not in once
     assert find_secrets(once) == []
     assert scrub_secrets(once) == once
+
+
+#: Secrets that are whole words (a boundary before them): client secrets, Connect refresh
+#: tokens, card numbers (Visa, Mastercard 2-series, Amex, Discover test numbers).
+WORD_SECRETS = {
+    "client_secret": "pi_3MtwBwLkdIwHu7ix28a3tqPa_secret_YrKJUKribcBjcG8HVhfZluoGH",
+    "client_secret ": "seti_1Mm8s8LkdIwHu7ix0OXBfTRG_secret_NXDICkPqPeiBTAFqWmkbff09lRmSVXe",
+    "rt": "rt_" + "IyIl3HqSdXlQNTvTi5cRUDhhJRM2NalsmEJnA2iFQQLLZbfk",
+    "card_number": "4242424242424242",
+    "card_number ": "2223003122003222",
+    "card_number  ": "378282246310005",
+    "card_number   ": "6011111111111117",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(WORD_SECRETS))
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{s}",
+        "key={s}&x=1",
+        "description=my+number+is+{s}",
+        '{{"secret": "{s}"}}',
+        "https://api.example.com/v1/x?key={s}",
+        'string: \'{{"client_secret": "{s}"}}\'',
+    ],
+)
+def test_client_secrets_refresh_tokens_and_card_numbers_are_scrubbed(
+    kind: str, template: str
+) -> None:
+    secret = WORD_SECRETS[kind]
+    text = template.format(s=secret)
+    assert kind.strip() in find_secrets(text)
+    scrubbed = scrub_secrets(text)
+    assert secret not in scrubbed and find_secrets(scrubbed) == []
+    assert scrub_secrets(scrubbed) == scrubbed
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kind"),
+    [
+        ("card[number]=4000056655665556&card[cvc]=314&card[exp_month]=12", "314", "cvc"),
+        ("card%5Bcvc%5D=9876&card%5Bexp_year%5D=2030", "9876", "cvc"),
+        ('{"card": {"cvc": "123", "exp_month": 12}}', '"123"', "cvc"),
+        ('{"card": {"cvc": 123}}', "123", "cvc"),
+        ('string: "{\\"cvc\\": \\"777\\"}"', "777", "cvc"),  # as a cassette holds it
+        ("bank_account[account_number]=000123456789&x=1", "000123456789", "account_number"),
+        ("us_bank_account%5Baccount_number%5D=000222333", "000222333", "account_number"),
+        ("sepa_debit[iban]=DE89370400440532013000", "DE89370400440532013000", "iban"),
+        ('{"client_secret": "cuss_secret_QWERTYUIOP"}', "cuss_secret_QWERTYUIOP", "client_secret"),
+    ],
+)
+def test_secret_fields_are_scrubbed_in_forms_and_json(text: str, value: str, kind: str) -> None:
+    assert kind in find_secrets(text)
+    scrubbed = scrub_secrets(text)
+    assert value not in scrubbed.replace(f"{kind.replace('_', '-')}-scrubbed", "")
+    assert find_secrets(scrubbed) == [] and scrub_secrets(scrubbed) == scrubbed
+    if text.startswith("{"):
+        json.loads(scrubbed)  # still JSON
+
+
+def test_numbers_that_are_no_card_numbers_are_left_alone() -> None:
+    text = "created=1690000000123&amount=4242424242424241&phone=15550100000&exp_year=2030"
+    assert find_secrets(text) == [] and scrub_secrets(text) == text
+
+
+def test_tax_ids_are_faked_with_scrub_pii_only() -> None:
+    form = "tax_id_data[0][type]=eu_vat&tax_id_data[0][value]=DE123456789&individual[id_number]=X9"
+    url = "https://api.stripe.com/v1/customers"
+    scrubbed = str(scrub_body(form, pii=True, url=url))
+    assert "DE123456789" not in scrubbed and "X9" not in scrubbed
+    assert "tax_id_data[0][type]=eu_vat" in scrubbed
+    assert scrub_body(scrubbed, pii=True, url=url) == scrubbed
+    response = {
+        "object": "customer",
+        "tax_ids": {"data": [{"object": "tax_id", "type": "eu_vat", "value": "DE123456789"}]},
+    }
+    alone = {"object": "tax_id", "type": "gb_vat", "value": "GB123456789"}
+    for body, value in ((response, "DE123456789"), (alone, "GB123456789")):
+        text = json.dumps(body)
+        assert value not in str(scrub_body(text, content_type="application/json", pii=True))
+        assert value in str(scrub_body(text, content_type="application/json"))
 
 
 def test_ordinary_stripe_ids_and_masked_keys_are_left_alone() -> None:

@@ -5,12 +5,17 @@ about the recording library. Every function is deterministic: the same input alw
 to the same output, which is what lets a scrubbed recording still match the live request
 that is scrubbed the same way at replay.
 
-- Secrets: `sk_`/`rk_` API keys, `whsec_` signing secrets and `pk_live_` keys become a fixed
-  marker (`sk-test-scrubbed`, ...) wherever they appear; `Authorization`,
-  `Proxy-Authorization`, `Stripe-Account`, `Cookie` and `Set-Cookie` headers are replaced.
-- Personal data (`pii=True`): emails, phone numbers, people's names and street addresses,
-  found by field name in JSON and form bodies and query strings, become fakes derived from a
-  hash of the value: the same email is the same fake email everywhere in every cassette.
+- Secrets (always): `sk_`/`rk_` API keys, `whsec_` signing secrets, `pk_live_` keys, `ek_`
+  ephemeral keys, Connect `rt_` refresh tokens and client secrets (`pi_..._secret_...`)
+  become a fixed marker naming their kind (`sk-test-scrubbed`, `client-secret-scrubbed`, ...)
+  wherever they appear; so do card numbers (13 to 19 digits a card network issues that pass
+  the Luhn check) and the values of `cvc`, `account_number`, `iban` and `client_secret`
+  fields in form and JSON bodies. `Authorization`, `Proxy-Authorization`, `Stripe-Account`,
+  `Cookie` and `Set-Cookie` headers are replaced. `find_secrets` finds every one of these.
+- Personal data (`pii=True`): emails, phone numbers, people's names, street addresses and
+  tax ids (customer tax ids' values, `tax_id`, `vat_id`, `id_number`, `ssn_last_4`), found
+  by field name in JSON and form bodies and query strings, become fakes derived from a hash
+  of the value: the same email is the same fake email everywhere in every cassette.
 """
 
 from __future__ import annotations
@@ -44,8 +49,22 @@ _SENSITIVE_HEADERS: Final = frozenset(
 )
 _BOUNDARY: Final = r"(?:(?<![0-9A-Za-z])|(?<=%[0-9A-Fa-f]{2}))"
 _SECRET: Final = re.compile(
-    r"(?P<kind>(?:sk|rk)_(?:test|live)|whsec|pk_live)_[0-9A-Za-z]+"
-    rf"|{_BOUNDARY}(?P<bare>sk|rk)_[0-9A-Za-z]{{20,}}"
+    r"(?P<kind>(?:sk|rk|ek|rt)_(?:test|live)|whsec|pk_live)_[0-9A-Za-z][0-9A-Za-z_]*"
+    rf"|{_BOUNDARY}(?P<client>[a-z]{{2,6}}_[0-9A-Za-z_]+?_secret_[0-9A-Za-z]+)"
+    rf"|{_BOUNDARY}(?P<bare>sk|rk|rt)_[0-9A-Za-z]{{20,}}"
+    r"|(?<![0-9A-Za-z])(?P<card>[2-6][0-9]{12,18})(?![0-9A-Za-z])"
+)
+#: Fields whose values are secret whatever they look like: a card's security code, a bank
+#: account's number, a PaymentIntent's or SetupIntent's client secret. As a form pair
+#: (`card[cvc]=123`, brackets maybe percent-encoded) or a JSON member (`"cvc": "123"`, its
+#: quotes maybe escaped inside a serialized cassette).
+_FIELDS: Final = r"(?P<field>cvc|account_number|iban|client_secret)"
+_FIELD_VALUE: Final = re.compile(
+    rf"(?:(?<=[?&\[;])|(?<=%5[Bb])|^){_FIELDS}(?P<close>\]|%5[Dd])?="
+    r"(?P<value>[^&\s\"'\\]+)"
+    rf"|(?P<q>\\?\"){_FIELDS.replace('field', 'jfield')}(?P=q)\s*:\s*(?P<open>(?P=q)?)"
+    r"(?P<jvalue>[^\"\\,}\s]+)",
+    re.MULTILINE,
 )
 _LIVE_KEY: Final = re.compile(r"(?:sk|rk)_live_[0-9A-Za-z]+")
 
@@ -74,19 +93,55 @@ class SecretFound(StripeContractsError):
         )
 
 
+def _kind(match: re.Match[str]) -> str | None:
+    """The kind of secret `match` found, or None for digits that are no card number."""
+    if match.group("card") is not None:
+        return "card_number" if _is_card_number(match.group("card")) else None
+    if match.group("client") is not None:
+        return "client_secret"
+    return match.group("kind") or match.group("bare")
+
+
+def _is_card_number(digits: str) -> bool:
+    """The Luhn check every card number passes (ISO/IEC 7812)."""
+    total = 0
+    for position, digit in enumerate(int(d) for d in reversed(digits)):
+        if position % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
 def _marker(match: re.Match[str]) -> str:
-    kind = match.group("kind") or match.group("bare")
-    return f"{kind.replace('_', '-')}-scrubbed"
+    kind = _kind(match)
+    return match.group(0) if kind is None else f"{kind.replace('_', '-')}-scrubbed"
+
+
+def _field_marker(match: re.Match[str]) -> str:
+    field = match.group("field") or match.group("jfield")
+    marker = f"{field.replace('_', '-')}-scrubbed"
+    if match.group("field"):
+        return f"{field}{match.group('close') or ''}={marker}"
+    quote = match.group("q")
+    if match.group("open"):
+        return f"{quote}{field}{quote}: {quote}{marker}"  # its closing quote stays
+    return f"{quote}{field}{quote}: {quote}{marker}{quote}"  # a number becomes a string
 
 
 def scrub_secrets(text: str) -> str:
     """`text` with every Stripe secret replaced by a marker naming its kind."""
-    return _SECRET.sub(_marker, text)
+    return _FIELD_VALUE.sub(_field_marker, _SECRET.sub(_marker, text))
 
 
 def find_secrets(text: str) -> list[str]:
-    """The kinds of secret in `text` (`sk_test`, `whsec`, ...) - never the secrets themselves."""
-    return sorted({m.group("kind") or m.group("bare") for m in _SECRET.finditer(text)})
+    """The kinds of secret in `text` (`sk_test`, `cvc`, ...) - never the secrets themselves."""
+    kinds = {_kind(m) for m in _SECRET.finditer(text)}
+    for match in _FIELD_VALUE.finditer(text):
+        field = match.group("field") or match.group("jfield")
+        value = match.group("value") or match.group("jvalue")
+        if value != f"{field.replace('_', '-')}-scrubbed":
+            kinds.add(field)
+    return sorted(kind for kind in kinds if kind is not None)
 
 
 def is_live_key(value: str) -> bool:
@@ -189,6 +244,12 @@ _PERSON_CONTAINERS: Final = frozenset(
     }
 )
 _ADDRESS_PARTS: Final = frozenset({"line1", "line2", "city", "postal_code"})
+#: Fields holding a person's or a company's tax or identity number, and the lists of tax id
+#: objects (`{"type": "eu_vat", "value": ...}`) whose `value` is one.
+_TAX_ID_FIELDS: Final = frozenset(
+    {"tax_id", "vat_id", "id_number", "personal_id_number", "ssn_last_4"}
+)
+_TAX_ID_LISTS: Final = frozenset({"tax_id_data", "tax_ids", "customer_tax_ids"})
 
 
 def _pii_kind(path: tuple[str, ...], person: bool) -> str | None:
@@ -212,6 +273,8 @@ def _pii_kind(path: tuple[str, ...], person: bool) -> str | None:
         return "name"
     if last in _ADDRESS_PARTS and any(k == "address" or k.endswith("_address") for k in keys[:-1]):
         return last
+    if last in _TAX_ID_FIELDS or (last == "value" and _TAX_ID_LISTS & set(keys[:-1])):
+        return "tax_id"
     return None
 
 
@@ -223,6 +286,7 @@ _FAKES: Final = {
     "line2": re.compile(r"Scrubbed Unit [0-9]+"),
     "city": re.compile(r"Scrubbed City [0-9a-f]{6}"),
     "postal_code": re.compile(r"000[0-9]{2}"),
+    "tax_id": re.compile(r"SCRUBBED[0-9A-F]{8}"),
 }
 
 
@@ -245,6 +309,7 @@ def _fake(kind: str, value: str) -> str:
         "line2": f"Scrubbed Unit {number % 999 + 1}",
         "city": f"Scrubbed City {digest[:6]}",
         "postal_code": f"000{number % 100:02d}",
+        "tax_id": f"SCRUBBED{digest[:8].upper()}",
     }
     return fakes[kind]
 
@@ -263,6 +328,8 @@ def _scrub_json_text(text: str) -> str:
 
 def _scrub_json(node: Any, path: tuple[str, ...], person: bool) -> Any:
     if isinstance(node, dict):
+        if node.get("object") == "tax_id" and isinstance(node.get("value"), str):
+            node = {**node, "value": _fake("tax_id", node["value"])}  # a tax id on its own
         is_person = node.get("object") == "customer"
         base = () if is_person else path
         return {
