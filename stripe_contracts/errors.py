@@ -135,5 +135,10 @@ class InvalidArgument(StripeContractsError):
 
     @classmethod
     def choice(cls, name: str, value: object, allowed: Sequence[object]) -> InvalidArgument:
+        import difflib
+
         options = ", ".join(repr(a) for a in allowed)
-        return cls(f"{name}={value!r} is not allowed", hint=f"use one of: {options}")
+        texts = [a for a in allowed if isinstance(a, str)]
+        close = difflib.get_close_matches(value, texts, n=1) if isinstance(value, str) else []
+        guess = f"did you mean {close[0]!r}? " if close else ""
+        return cls(f"{name}={value!r} is not allowed", hint=f"{guess}use one of: {options}")

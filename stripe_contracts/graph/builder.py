@@ -8,6 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stripe_contracts.errors import InvalidArgument
+from stripe_contracts.graph.arguments import (
+    check_expand,
+    check_plan_arguments,
+    check_seed,
+    suggestion,
+)
 from stripe_contracts.graph.expand import expand_paths
 from stripe_contracts.graph.model import (
     PAYMENT_OUTCOMES,
@@ -98,6 +104,7 @@ class GraphBuilder:
     """
 
     def __init__(self, *, spec: Spec, seed: int = 0, validate: bool = True) -> None:
+        check_seed(seed)
         self.spec = spec
         self.seed = seed
         self.validate = validate
@@ -141,8 +148,12 @@ class GraphBuilder:
         if unknown:
             raise InvalidArgument(
                 f"unknown argument(s) {unknown}",
-                hint=f"overrides are given per object: {', '.join(_OVERRIDABLE)}",
+                hint=f"overrides are given per object: {suggestion(unknown[0], _OVERRIDABLE)}",
             )
+        if seed is not None:
+            check_seed(seed)
+        check_plan_arguments(self.spec, items=items, start=start, currency=currency)
+        check_expand(expand)
         for name, value in overrides.items():
             if not isinstance(value, dict):
                 raise InvalidArgument(

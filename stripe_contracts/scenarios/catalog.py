@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from stripe_contracts.errors import InvalidArgument
+from stripe_contracts.graph.arguments import check_seed, suggestion
 from stripe_contracts.graph.clock import DAY
 from stripe_contracts.graph.settings import settings_from
 from stripe_contracts.scenarios.timeline import Scenario
@@ -217,8 +218,9 @@ def run_flow(name: str, spec: Spec, *, seed: int = 0, **options: JSON) -> Scenar
     if unknown:
         raise InvalidArgument(
             f"scenario {name!r} got unknown option(s) {unknown}",
-            hint=f"flows take: {', '.join(allowed)}",
+            hint=f"flows take: {suggestion(unknown[0], allowed)}",
         )
+    check_seed(seed)
     arguments = {"items": STANDARD_ITEMS, **flow.defaults, **options}
     arguments["settings"] = settings_from(arguments.get("settings"))
     scenario = Scenario(spec, seed=seed, name=name, **arguments)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from stripe_contracts.errors import InvalidArgument
+from stripe_contracts.graph.arguments import check_plan_arguments
 from stripe_contracts.graph.builder import GraphBuilder
 from stripe_contracts.graph.cards import card_behaviour
 from stripe_contracts.graph.catalog import Item
@@ -78,6 +79,7 @@ class Scenario:
                 f"settings={self.settings!r} must be a BillingSettings",
                 hint="e.g. settings=BillingSettings(retries=(3, 5, 7))",
             )
+        check_plan_arguments(self.spec, items=self.items, start=self.start, currency=self.currency)
         self._builder = GraphBuilder(spec=self.spec, seed=self.seed)
         self.plan: Plan = make_plan(
             seed=self.seed,
