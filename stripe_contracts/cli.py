@@ -147,6 +147,20 @@ def _parser() -> argparse.ArgumentParser:
         "nothing, if the spec cannot express a scenario",
     )
     generate.add_argument(
+        "--scenario-file",
+        type=Path,
+        metavar="FILE",
+        help="your own scenario (YAML or JSON, schemas/scenario.schema.json) instead of "
+        "SCENARIO: your customer, catalog and steps",
+    )
+    generate.add_argument(
+        "--catalog",
+        type=Path,
+        metavar="FILE",
+        help="with --scenario-file: the catalog file (schemas/catalog.schema.json), when the "
+        "scenario file has no `catalog:` key or to use another",
+    )
+    generate.add_argument(
         "--skip-unsupported",
         action="store_true",
         help="with --all: write the scenarios the spec can express, print the others on "
@@ -308,9 +322,12 @@ def _generate(args: argparse.Namespace) -> int:
                 print(f"skipped {entry['scenario']}: {entry['skipped']}", file=sys.stderr)
         print(f"wrote {len(files)} files to {args.out} (Stripe API {spec.api_version})")
         return EXIT_OK
+    if args.scenario_file:
+        return _generate_from_file(args)
     if not args.scenario:
         raise StripeContractsError(
-            "generate needs SCENARIO or --all", hint="stripe-contracts scenarios lists the names"
+            "generate needs SCENARIO, --scenario-file FILE or --all",
+            hint="stripe-contracts scenarios lists the names",
         )
     if args.scenario != "subscription" and args.scenario not in FLOWS:
         raise StripeContractsError(
@@ -357,9 +374,35 @@ def _generate(args: argparse.Namespace) -> int:
             webhook_secret=args.webhook_secret,
             encoding=args.encoding,
         )
+    return _write_bundle(files, args, spec)
+
+
+def _write_bundle(files: dict[str, bytes], args: argparse.Namespace, spec: Spec) -> int:
+    from stripe_contracts.export import write_bundle
+
     write_bundle(files, args.out, force=args.force)
     print(f"wrote {len(files)} files to {args.out} (Stripe API {spec.api_version})")
     return EXIT_OK
+
+
+def _generate_from_file(args: argparse.Namespace) -> int:
+    from stripe_contracts.export import flow_files
+    from stripe_contracts.scenarios.files import load_scenario_file, run_scenario_file
+
+    if args.scenario or args.all:
+        raise StripeContractsError(
+            "--scenario-file replaces SCENARIO and --all", hint="give one of them"
+        )
+    scenario_file = load_scenario_file(args.scenario_file, catalog=args.catalog)
+    spec = spec_from_args(args)
+    scenario = run_scenario_file(scenario_file, spec, seed=args.seed)
+    files = flow_files(
+        scenario,
+        params={"scenario_file": args.scenario_file.name},
+        webhook_secret=args.webhook_secret,
+        encoding=args.encoding,
+    )
+    return _write_bundle(files, args, spec)
 
 
 def _scenarios(args: argparse.Namespace) -> int:

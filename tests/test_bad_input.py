@@ -343,80 +343,33 @@ def _disk_cases() -> dict[str, Case]:
     return cases
 
 
+#: Commands taking --trial-days / --currency: name -> (argv before the option, output).
+WRITERS: dict[str, tuple[list[str], str]] = {
+    "generate-subscription": (["generate", "subscription", "--status", "trialing"], "out"),
+    "generate-trial": (["generate", "trial"], "out"),
+    "generate-renewal": (["generate", "renewal"], "out"),
+    "export-cli-fixture-trial": (["export-cli-fixture", "trial"], "f.json"),
+    "export-cli-fixture-renewal": (["export-cli-fixture", "renewal"], "f.json"),
+}
+
+
+def _option_case(writer: str, option: str, value: str, says: tuple[str, ...]) -> Case:
+    head, out = WRITERS[writer]
+    return Case(lambda t, _m: [*head, *FULL, option, value, "--out", str(t / out)], says, (out,))
+
+
 def _argument_cases() -> dict[str, Case]:
     cases: dict[str, Case] = {}
     for days in ("1000000000", "731", "0", "-3"):
-        says = (f"trial_days={days}", "from 1 to 730")
-        cases[f"generate-subscription-trial-days-{days}"] = Case(
-            lambda t, _m, days=days: [
-                "generate",
-                "subscription",
-                "--status",
-                "trialing",
-                *FULL,
-                "--trial-days",
-                days,
-                "--out",
-                str(t / "out"),
-            ],
-            says,
-            ("out",),
-        )
-        cases[f"generate-flow-trial-days-{days}"] = Case(
-            lambda t, _m, days=days: [
-                "generate",
-                "trial",
-                *FULL,
-                "--trial-days",
-                days,
-                "--out",
-                str(t / "out"),
-            ],
-            says,
-            ("out",),
-        )
-        cases[f"export-cli-fixture-trial-days-{days}"] = Case(
-            lambda t, _m, days=days: [
-                "export-cli-fixture",
-                "trial",
-                *FULL,
-                "--trial-days",
-                days,
-                "--out",
-                str(t / "f.json"),
-            ],
-            says,
-            ("f.json",),
-        )
+        for writer in ("generate-subscription", "generate-trial", "export-cli-fixture-trial"):
+            says = (f"trial_days={days}", "from 1 to 730")
+            cases[f"{writer}-trial-days-{days}"] = _option_case(writer, "--trial-days", days, says)
     for currency in ("", "zzz", "US", "usdx"):
-        says = (f"currency={currency.lower()!r}", "docs.stripe.com/currencies")
-        for scenario in ("subscription", "renewal"):
-            cases[f"generate-{scenario}-currency-{currency or 'empty'}"] = Case(
-                lambda t, _m, currency=currency, scenario=scenario: [
-                    "generate",
-                    scenario,
-                    *FULL,
-                    "--currency",
-                    currency,
-                    "--out",
-                    str(t / "out"),
-                ],
-                says,
-                ("out",),
+        for writer in ("generate-subscription", "generate-renewal", "export-cli-fixture-renewal"):
+            says = (f"currency={currency.lower()!r}", "docs.stripe.com/currencies")
+            cases[f"{writer}-currency-{currency or 'empty'}"] = _option_case(
+                writer, "--currency", currency, says
             )
-        cases[f"export-cli-fixture-currency-{currency or 'empty'}"] = Case(
-            lambda t, _m, currency=currency: [
-                "export-cli-fixture",
-                "renewal",
-                *FULL,
-                "--currency",
-                currency,
-                "--out",
-                str(t / "f.json"),
-            ],
-            says,
-            ("f.json",),
-        )
     secret_says = ("webhook signing secret #0", "not valid UTF-8")
     cases["sign-secret-not-utf8"] = Case(
         lambda t, _m: ["sign", "--secret", NOT_UTF8, "--timestamp", "1", _file(t, "p.json", "{}")],

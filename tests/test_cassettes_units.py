@@ -383,3 +383,20 @@ def test_headers_are_looked_up_case_insensitively() -> None:
     assert header({"A": "b"}, "a") == "b"
     assert header({"A": []}, "a") is None
     assert header({}, "a") is None
+
+
+def test_every_email_field_is_faked_not_only_email() -> None:
+    """Stripe names emails `email`, `receipt_email`, `customer_email`, `billing_email`..."""
+    body = {
+        "object": "invoice",
+        "customer_email": "jane@example.org",
+        "payment_intent": {"object": "payment_intent", "receipt_email": "jim@example.org"},
+        "account_settings": {"billing_email": "ops@example.org"},
+    }
+    scrubbed = str(scrub_body(json.dumps(body), content_type="application/json", pii=True))
+    for email in ("jane@example.org", "jim@example.org", "ops@example.org"):
+        assert email not in scrubbed
+    assert scrubbed.count("@example.com") == 3
+    form = "receipt_email=jim%40example.org&amount=500"
+    faked = str(scrub_body(form, pii=True, url="https://api.stripe.com/v1/payment_intents"))
+    assert "jim%40example.org" not in faked and "amount=500" in faked

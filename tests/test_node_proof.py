@@ -177,3 +177,14 @@ def test_a_dangling_id_and_an_unparsable_object_are_caught(verify: Verify, tmp_p
     assert all(charge["id"] in f["message"] for f in dangling)
     assert any(f["file"].startswith("objects/") for f in dangling)
     assert summary["objects"]["parsed"] == summary["objects"]["files"] - 1
+
+
+def test_stripe_node_accepts_a_scenario_files_bundle(verify: Verify, tmp_path: Path) -> None:
+    scenario = Path(__file__).resolve().parent.parent / "examples/scenario_files/scenario.yaml"
+    out = tmp_path / "bundle"
+    spec = ["--spec", str(SHARED / "spec3.2026-05-27.dahlia.json")]
+    args = ["generate", "--scenario-file", str(scenario), *spec, "--webhook-secret", SECRET]
+    assert main([*args, "--out", str(out)]) == 0
+    code, summary = verify(out)
+    references = summary["references"]
+    assert code == 0 and summary["ok"] and references["to_objects"] == references["checked"] > 0

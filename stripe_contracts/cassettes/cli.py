@@ -75,7 +75,16 @@ def add_commands(subparsers: Any) -> None:
         "active entitlements, cancel, ...) with responses from the scenario. Writes FILE "
         "atomically; an existing FILE is replaced only with --force.",
     )
-    synthesize.add_argument("scenario", metavar="SCENARIO")
+    synthesize.add_argument("scenario", metavar="SCENARIO", nargs="?")
+    synthesize.add_argument(
+        "--scenario-file",
+        type=Path,
+        metavar="FILE",
+        help="your own scenario file instead of SCENARIO (its customer, catalog and steps)",
+    )
+    synthesize.add_argument(
+        "--catalog", type=Path, metavar="FILE", help="with --scenario-file: the catalog file"
+    )
     add_spec_options(synthesize)
     add_settings_options(synthesize)
     synthesize.add_argument("--seed", type=int, default=0)
@@ -94,8 +103,22 @@ def _synthesize(args: argparse.Namespace) -> int:
     from stripe_contracts.cassettes.synthesize import synthesize, write_cassette
 
     spec = spec_from_args(args)
-    settings = settings_from_args(args) or None
-    cassette = synthesize(args.scenario, spec, seed=args.seed, settings=settings)
+    if args.scenario_file:
+        from stripe_contracts.cassettes.synthesize import cassette_for
+        from stripe_contracts.scenarios.files import load_scenario_file, run_scenario_file
+
+        if args.scenario:
+            raise StripeContractsError("--scenario-file replaces SCENARIO", hint="give one of them")
+        scenario_file = load_scenario_file(args.scenario_file, catalog=args.catalog)
+        cassette = cassette_for(run_scenario_file(scenario_file, spec, seed=args.seed))
+    elif not args.scenario:
+        raise StripeContractsError(
+            "cassette synthesize needs SCENARIO or --scenario-file FILE",
+            hint="stripe-contracts scenarios lists the names",
+        )
+    else:
+        settings = settings_from_args(args) or None
+        cassette = synthesize(args.scenario, spec, seed=args.seed, settings=settings)
     write_cassette(cassette, args.out, force=args.force)
     count = len(cassette["interactions"])
     print(f"wrote {count} interactions to {args.out} (Stripe API {spec.api_version})")

@@ -90,11 +90,14 @@ def _final_state_per_request(states: list[State]) -> list[State]:
 def _customer(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
     customer = state.objects[scenario.plan.customer_id]
     params = {"email": customer["email"], "name": customer["name"]}
+    if customer.get("metadata"):
+        params["metadata"] = customer["metadata"]
     return [(("POST", "/v1/customers", {}, params), customer)]
 
 
 def _attach(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
-    pm_id, cus = scenario.plan.payment_method_id, scenario.plan.customer_id
+    cus = scenario.plan.customer_id
+    pm_id = state.model.payment_method_id or scenario.plan.payment_method_id
     return [
         (
             ("POST", f"/v1/payment_methods/{pm_id}/attach", {}, {"customer": cus}),

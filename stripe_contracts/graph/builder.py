@@ -103,11 +103,16 @@ class GraphBuilder:
     'open'
     """
 
-    def __init__(self, *, spec: Spec, seed: int = 0, validate: bool = True) -> None:
+    def __init__(
+        self, *, spec: Spec, seed: int = 0, validate: bool = True, catalog: JSON = None
+    ) -> None:
+        """`catalog`: a catalog file's data (`scenarios.files.load_catalog`); `items` then
+        name its prices by lookup key, `[{"price": "standard_monthly", "quantity": 1}]`."""
         check_seed(seed)
         self.spec = spec
         self.seed = seed
         self.validate = validate
+        self.catalog = catalog
         sub_schema = spec.schema(spec.schema_name_for("subscription"))
         self.statuses: tuple[str, ...] = tuple(sub_schema["properties"]["status"]["enum"])
         price_schema = spec.schema(spec.schema_name_for("price"))
@@ -152,7 +157,9 @@ class GraphBuilder:
             )
         if seed is not None:
             check_seed(seed)
-        check_plan_arguments(self.spec, items=items, start=start, currency=currency)
+        # with a catalog, items name its prices by lookup key (checked against the catalog)
+        checked_items = None if self.catalog is not None else items
+        check_plan_arguments(self.spec, items=checked_items, start=start, currency=currency)
         check_expand(expand)
         for name, value in overrides.items():
             if not isinstance(value, dict):
@@ -188,6 +195,7 @@ class GraphBuilder:
             coupon=coupon,
             tax_rate=tax_rate,
             settings=settings_from(settings),
+            catalog=self.catalog,
         )
         phase = phase_for_status(
             status, plan, payment_outcome=payment_outcome, statuses_allowed=self.statuses

@@ -47,6 +47,7 @@ class Price:
     tiers_mode: str | None = None
     tiers: list[dict[str, JSON]] | None = None
     overrides: dict[str, JSON] = field(default_factory=dict)
+    lookup_key: str | None = None
 
     def amount_for(self, quantity: int) -> int:
         """What `quantity` units cost for one period: unit amount x quantity, or the tiers."""
@@ -113,11 +114,7 @@ def catalog_entry(
             f"{where} has unknown keys {sorted(unknown)}",
             hint="items take 'price', 'quantity' and 'product'",
         )
-    quantity = request.get("quantity", 1)
-    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
-        raise InvalidArgument(
-            f"{where}.quantity={quantity!r} must be a positive integer", hint="e.g. quantity=3"
-        )
+    quantity = item_quantity(where, request)
     price_in = dict(request.get("price") or {})
     product_in = dict(request.get("product") or {})
     default_name = ["Standard", "Advanced", "Add-on", "Extra"][index % 4]
@@ -184,6 +181,16 @@ def catalog_entry(
     return product, price, quantity
 
 
+def item_quantity(where: str, request: dict[str, JSON]) -> int:
+    """An item's `quantity` (default 1), a positive whole number."""
+    quantity = request.get("quantity", 1)
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
+        raise InvalidArgument(
+            f"{where}.quantity={quantity!r} must be a positive integer", hint="e.g. quantity=3"
+        )
+    return quantity
+
+
 def _check_tiers(where: str, tiers: JSON, mode: JSON) -> None:
     if mode not in ("graduated", "volume"):
         raise InvalidArgument.choice(f"{where}.price.tiers_mode", mode, ("graduated", "volume"))
@@ -208,3 +215,93 @@ def features_for(ids: IdFactory, products: list[Product]) -> list[Feature]:
 
 def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "product"
+
+
+@dataclass
+class Catalog:
+    """A user's catalog file, as products, prices and features with stable ids."""
+
+    products: list[Product]
+    prices: list[Price]
+    features: list[Feature]
+
+    def price(self, lookup_key: str, where: str) -> Price:
+        """The price with `lookup_key`, or a clear error naming the nearest lookup key."""
+        for price in self.prices:
+            if price.lookup_key == lookup_key:
+                return price
+        keys = [str(p.lookup_key) for p in self.prices]
+        raise InvalidArgument(
+            f"{where}: no price with lookup_key {lookup_key!r} in the catalog",
+            hint=nearest_hint(lookup_key, keys, "lookup keys"),
+        )
+
+
+def catalog_from_data(ids: IdFactory, data: JSON, t0: int) -> Catalog:
+    """The catalog of a catalog file's data (already checked against its JSON Schema).
+
+    Ids are stable per lookup key (products: per key, unless the file gives an `id`, which
+    Stripe allows for products) and seed; everything was created a month before `t0`.
+    """
+    created = t0 - 30 * DAY
+    features = [
+        Feature(ids.named("entitlements.feature", f["lookup_key"]), f["lookup_key"], f["name"])
+        for f in data.get("features", [])
+    ]
+    known = {f.lookup_key for f in features}
+    products: dict[str, Product] = {}
+    for index, entry in enumerate(data.get("products", [])):
+        where = f"products[{index}]"
+        for key in entry.get("features", []):
+            if key not in known:
+                raise InvalidArgument(
+                    f"{where}.features: {key!r} is not a feature of the catalog",
+                    hint=nearest_hint(key, sorted(known), "feature lookup keys"),
+                )
+        product = Product(
+            entry.get("id") or ids.named("product", f"catalog/{entry['key']}"),
+            entry["name"],
+            created,
+            list(dict.fromkeys(entry.get("features", []))),
+            overrides={"metadata": entry.get("metadata", {})},
+        )
+        for key in product.feature_keys:
+            product.product_feature_ids[key] = ids.named("product_feature", f"{product.id}/{key}")
+        products[entry["key"]] = product
+    prices = []
+    for index, entry in enumerate(data.get("prices", [])):
+        where = f"prices[{index}]"
+        product_key = entry["product"]
+        if product_key not in products:
+            raise InvalidArgument(
+                f"{where}.product: {product_key!r} is not a product key of the catalog",
+                hint=nearest_hint(product_key, sorted(products), "product keys"),
+            )
+        recurring = entry.get("recurring")
+        tiers = entry.get("tiers")
+        price = Price(
+            id=ids.named("price", f"catalog/{entry['lookup_key']}"),
+            product=products[product_key],
+            currency=entry["currency"].lower(),
+            unit_amount=entry.get("unit_amount"),
+            interval=recurring["interval"] if recurring else None,
+            interval_count=recurring.get("interval_count", 1) if recurring else 1,
+            created=created,
+            billing_scheme="tiered" if tiers else "per_unit",
+            tiers_mode=entry.get("tiers_mode", "graduated") if tiers else None,
+            tiers=tiers,
+            overrides={k: entry[k] for k in ("metadata", "tax_behavior", "nickname") if k in entry},
+            lookup_key=entry["lookup_key"],
+        )
+        prices.append(price)
+    return Catalog(list(products.values()), prices, features)
+
+
+def nearest_hint(wrong: str, known: list[str], what: str) -> str:
+    """'did you mean ...?' for a misspelt name, else the list of valid ones."""
+    import difflib
+
+    close = difflib.get_close_matches(wrong, known, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean {close[0]!r}? ({what}: {', '.join(known)})"
+    return f"{what}: {', '.join(known) or 'none'}"

@@ -20,13 +20,16 @@ from typing import Any
 from stripe_contracts.errors import InvalidArgument
 from stripe_contracts.graph.cards import card_behaviour
 from stripe_contracts.graph.catalog import (
+    Catalog,
     Feature,
     Item,
     Price,
     Product,
     catalog_entry,
+    catalog_from_data,
     choose_currency,
     features_for,
+    item_quantity,
 )
 from stripe_contracts.graph.clock import DAY, period
 from stripe_contracts.graph.ids import IdFactory
@@ -112,6 +115,7 @@ class Plan:
     #: attach time and the card; the scenario appends as the customer changes cards.
     later_cards: list[tuple[int, Card, str]] = field(default_factory=list)
     card_behaviour: str = "success"  # how the first card behaves
+    catalog: Catalog | None = None  # the user's catalog file, when items name its prices
 
     def payment_method(self, index: int) -> tuple[str, Card, int]:
         """(id, card, created) of the `index`-th payment method the customer attached."""
@@ -224,8 +228,13 @@ def make_plan(
     coupon: JSON = None,
     tax_rate: JSON = None,
     settings: BillingSettings = DEFAULT_SETTINGS,
+    catalog: JSON = None,
 ) -> Plan:
-    """Check the builder's arguments and fix everything that does not change over time."""
+    """Check the builder's arguments and fix everything that does not change over time.
+
+    With `catalog` (a catalog file's data), the catalog is the user's and `items` name its
+    prices by lookup key: `[{"price": "standard_monthly", "quantity": 1}]`.
+    """
     _check_choice("collection_method", collection_method, COLLECTION_METHODS)
     if trial_days is not None and (
         not isinstance(trial_days, int)
@@ -245,6 +254,27 @@ def make_plan(
             "items must be a non-empty list of {'price': {...}, 'quantity': n, 'product': {...}}",
             hint='e.g. items=[{"price": {"unit_amount": 1500}}]',
         )
+    fixed: dict[str, JSON] = {  # what every plan has, whoever's catalog it bills from
+        "seed": seed,
+        "ids": ids,
+        "person": fake_person(seed, overrides.get("customer", {})),
+        "card": fake_card(seed, card_outcome),
+        "card_behaviour": card_behaviour(card_outcome).name,
+        "customer_id": ids.named("customer", "customer"),
+        "payment_method_id": ids.named("payment_method", "card"),
+        "subscription_id": ids.named("subscription", "subscription"),
+        "t0": t0,
+        "trial": (t0, t0 + trial_days * DAY) if trial_days else None,
+        "collection_method": collection_method,
+        "overrides": overrides,
+        "settings": settings,
+    }
+    if catalog is not None:
+        if items is None:  # the catalog's first recurring price
+            prices = catalog.get("prices") or [{}]
+            first = next((p for p in prices if p.get("recurring")), prices[0])
+            requests = [{"price": first.get("lookup_key")}]
+        return _plan_from_catalog(catalog_from_data(ids, catalog, t0), requests, fixed)
     chosen_currency = choose_currency(currency, requests)
     products, prices, plan_items = [], [], []
     for index, request in enumerate(requests):
@@ -256,6 +286,26 @@ def make_plan(
         plan_items.append(
             Item(ids.named("subscription_item", f"item-{index}"), price, quantity, t0)
         )
+    interval, interval_count = _billing_interval(prices)
+    return Plan(
+        **fixed,
+        currency=chosen_currency,
+        interval=interval,
+        interval_count=interval_count,
+        products=products,
+        prices=prices,
+        items=plan_items,
+        features=features_for(ids, products),
+        coupon=parse_coupon(
+            coupon,
+            coupon_id=ids.named("coupon", "coupon"),
+            discount_id=ids.named("discount", "discount"),
+        ),
+        tax_rate=parse_tax_rate(tax_rate, tax_rate_id=ids.named("tax_rate", "tax_rate")),
+    )
+
+
+def _billing_interval(prices: list[Price]) -> tuple[str, int]:
     recurring = [p for p in prices if p.interval]
     interval, interval_count = (
         (recurring[0].interval or "month", recurring[0].interval_count)
@@ -267,33 +317,39 @@ def make_plan(
             "all recurring prices of one subscription must share an interval and interval_count",
             hint=f"use interval={interval!r}, interval_count={interval_count} on every item",
         )
+    return interval, interval_count
+
+
+def _plan_from_catalog(catalog: Catalog, requests: list[JSON], fixed: dict[str, JSON]) -> Plan:
+    """A plan whose items are prices of the user's catalog, named by lookup key."""
+    items = []
+    for index, request in enumerate(requests):
+        where = f"items[{index}]"
+        if not isinstance(request, dict) or not isinstance(request.get("price"), str):
+            raise InvalidArgument(
+                f"{where} must name a catalog price by lookup key, got {request!r}",
+                hint='e.g. {"price": "standard_monthly", "quantity": 1}',
+            )
+        price = catalog.price(request["price"], f"{where}.price")
+        item_id = fixed["ids"].named("subscription_item", f"item-{index}")
+        items.append(Item(item_id, price, item_quantity(where, request), fixed["t0"]))
+    currencies = sorted({i.price.currency for i in items})
+    if len(currencies) > 1:
+        raise InvalidArgument(
+            f"the items' prices use currencies {currencies}, but one subscription bills in one",
+            hint="choose prices of one currency",
+        )
+    interval, interval_count = _billing_interval([i.price for i in items])
     return Plan(
-        seed=seed,
-        ids=ids,
-        currency=chosen_currency,
-        person=fake_person(seed, overrides.get("customer", {})),
-        card=fake_card(seed, card_outcome),
-        card_behaviour=card_behaviour(card_outcome).name,
-        customer_id=ids.named("customer", "customer"),
-        payment_method_id=ids.named("payment_method", "card"),
-        subscription_id=ids.named("subscription", "subscription"),
-        t0=t0,
-        trial=(t0, t0 + trial_days * DAY) if trial_days else None,
+        **fixed,
+        currency=currencies[0],
         interval=interval,
         interval_count=interval_count,
-        collection_method=collection_method,
-        products=products,
-        prices=prices,
-        items=plan_items,
-        features=features_for(ids, products),
-        overrides=overrides,
-        coupon=parse_coupon(
-            coupon,
-            coupon_id=ids.named("coupon", "coupon"),
-            discount_id=ids.named("discount", "discount"),
-        ),
-        tax_rate=parse_tax_rate(tax_rate, tax_rate_id=ids.named("tax_rate", "tax_rate")),
-        settings=settings,
+        products=list(catalog.products),
+        prices=list(catalog.prices),
+        items=items,
+        features=list(catalog.features),
+        catalog=catalog,
     )
 
 

@@ -108,6 +108,7 @@ def render_price(spec: Spec, price: Price, *, include: tuple[str, ...] = ()) -> 
         },
         "tax_behavior": "unspecified",
         "metadata": {},
+        "lookup_key": price.lookup_key,
         # one entry, the price's own currency, until more are configured (API reference:
         # price.currency_options)
         "currency_options": {

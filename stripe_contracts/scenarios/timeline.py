@@ -70,6 +70,8 @@ class Scenario:
     card: str = "ok"
     start: int | None = None
     settings: BillingSettings = DEFAULT_SETTINGS
+    catalog: JSON = None  # a catalog file's data: items then name its prices by lookup key
+    customer: JSON = None  # the customer's own values: email, name, phone, address, metadata
     states: list[State] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -79,7 +81,8 @@ class Scenario:
                 f"settings={self.settings!r} must be a BillingSettings",
                 hint="e.g. settings=BillingSettings(retries=(3, 5, 7))",
             )
-        check_plan_arguments(self.spec, items=self.items, start=self.start, currency=self.currency)
+        items = None if self.catalog is not None else self.items  # lookup keys: the catalog's
+        check_plan_arguments(self.spec, items=items, start=self.start, currency=self.currency)
         self._builder = GraphBuilder(spec=self.spec, seed=self.seed)
         self.plan: Plan = make_plan(
             seed=self.seed,
@@ -90,8 +93,9 @@ class Scenario:
             card_outcome=self.card,
             start=self.start,
             intervals_allowed=self._builder.intervals,
-            overrides={},
+            overrides={"customer": dict(self.customer)} if self.customer else {},
             settings=self.settings,
+            catalog=self.catalog,
         )
         self._sent: set[tuple[str, int]] = set()  # time-based notices already sent
         self._requests = 0
@@ -277,9 +281,15 @@ class Scenario:
         changed: list[Item] = []
         pending = list(phase.pending)
         for index, (old, request) in enumerate(zip(current, items, strict=True)):
-            _, price = add_catalog_entry(
-                self.plan, f"item-{index}-v{len(self.states)}", request, self._builder.intervals
-            )
+            if self.plan.catalog is not None:  # the user's catalog: a price by lookup key
+                price = self.plan.catalog.price(str(request.get("price")), f"items[{index}].price")
+            else:
+                _, price = add_catalog_entry(
+                    self.plan,
+                    f"item-{index}-v{len(self.states)}",
+                    request,
+                    self._builder.intervals,
+                )
             quantity = int(request.get("quantity", old.quantity))
             new = Item(old.id, price, quantity, old.created)
             changed.append(new)
