@@ -22,7 +22,7 @@ from stripe_contracts._cli_options import (
 )
 from stripe_contracts._json import load_json
 from stripe_contracts.errors import StripeContractsError, one_line
-from stripe_contracts.spec import VersionSet
+from stripe_contracts.spec import Spec, VersionSet
 from stripe_contracts.validation import validate
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2

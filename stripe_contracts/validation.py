@@ -33,7 +33,7 @@ from stripe_contracts.errors import ContractViolation, StripeContractsError, Unk
 from stripe_contracts.spec import Spec
 from stripe_contracts.spec._model import refs_in
 from stripe_contracts.spec._translate import translate
-from stripe_contracts.spec.versions import Added, VersionSet
+from stripe_contracts.spec.versions import Added, VersionSet, json_kind
 
 JSON = Any
 Severity = Literal["error", "warning", "note"]
@@ -505,22 +505,6 @@ class _Explainer:
         return node
 
 
-def _json_kind(value: JSON) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
 def _accepts_kind(schema: JSON, kind: str) -> bool:
     declared = schema.get("type")
     if declared is None:
@@ -535,7 +519,7 @@ def _object_enum(schema: JSON) -> list[str]:
 
 def _choose_branch(instance: JSON, alternatives: list[JSON]) -> int | None:
     """The alternative `instance` was meant to be, or None when it fits none of them."""
-    kind = _json_kind(instance)
+    kind = json_kind(instance)
     fitting = [i for i, alt in enumerate(alternatives) if _accepts_kind(alt, kind)]
     if kind == "object" and isinstance(instance, dict) and "object" in instance:
         deleted = instance.get("deleted") is True

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_validation import BILLING_TYPES
 
 from conftest import SHARED, fixtures_for, spec_for
 from stripe_contracts.cli import main
@@ -25,24 +26,6 @@ from stripe_contracts.webhooks.tester import WebhookAssertionError, WebhookTeste
 pytest_plugins = ["pytester"]
 DAHLIA = "2026-05-27.dahlia"
 SPEC_2023 = SHARED / "spec3.2023-08-16.json"
-BILLING_TYPES = (
-    "customer",
-    "product",
-    "price",
-    "plan",
-    "subscription",
-    "subscription_item",
-    "invoice",
-    "line_item",
-    "invoiceitem",
-    "payment_intent",
-    "payment_method",
-    "charge",
-    "event",
-    "discount",
-    "coupon",
-    "tax_rate",
-)
 
 
 @cache
