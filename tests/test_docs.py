@@ -40,6 +40,7 @@ def _plain_inner_runs(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 @pytest.mark.parametrize("block", _blocks(LIBRARY_DOC, "python"))
 def test_library_examples_run(block: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
+    block = block.replace('"../shared/stripe-openapi/', f'"{SHARED}/')  # STRIPE_CONTRACTS_SHARED
     exec(compile(block, "docs/library.md", "exec"), {})
 
 

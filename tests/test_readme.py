@@ -34,6 +34,7 @@ def test_the_readme_has_the_samples_this_file_runs() -> None:
 @pytest.mark.parametrize("block", [b for b in PYTHON_BLOCKS if "def test_" not in b])
 def test_library_samples_run(block: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    block = block.replace('"../shared/stripe-openapi/', f'"{SHARED}/')  # STRIPE_CONTRACTS_SHARED
     exec(compile(block, "README.md", "exec"), {})
 
 
