@@ -54,13 +54,20 @@ def check_depth(text: str | bytes, loader: type[Any] | None = None) -> None:
     """Raise `TooDeep` if `text` nests deeper than `MAX_DEPTH`, from the parser's event
     stream (a loop, not a recursion: no node is built)."""
     depth = 0
-    for event in yaml.parse(text, Loader=loader or Loader):
-        if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise TooDeep(event.start_mark)
-        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
-            depth -= 1
+    try:
+        for event in yaml.parse(text, Loader=loader or Loader):
+            if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise TooDeep(event.start_mark)
+            elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        # PyYAML from 6.0.4 on stops flow collections nested over 1,000 deep in its scanner,
+        # before any event reaches this loop: the same refusal, said the same way
+        if "nesting depth" in str(exc.problem):
+            raise TooDeep(exc.problem_mark) from None
+        raise
 
 
 def refusing_aliases(loader: L) -> L:

@@ -168,6 +168,39 @@ def _parser() -> argparse.ArgumentParser:
     )
     generate.set_defaults(handler=_generate)
 
+    run = commands.add_parser(
+        "run-scenario",
+        help="run a scenario file against your app: deliver each step's events, run its checks",
+        description="Run FILE's steps; after each, POST the events it caused, signed, to "
+        "--deliver-to (a loopback URL), then run the step's expectations: `expect_event`, "
+        "`expect` and `check: {get: URL-or-/path, expect: {...}}` (a GET on this machine whose "
+        "JSON answer must hold those fields; {customer} and {subscription} in it become ids). "
+        "Writes nothing. Exit 0 when every step and check passes, 1 naming the first step that "
+        "fails, 2 on an unusable file, URL or spec.",
+    )
+    run.add_argument("file", type=Path, metavar="FILE", help="the scenario file (YAML or JSON)")
+    run.add_argument(
+        "--deliver-to",
+        required=True,
+        metavar="URL",
+        help="your webhook endpoint on this machine, e.g. http://127.0.0.1:5000/webhooks/stripe",
+    )
+    add_spec_options(run)
+    run.add_argument(
+        "--webhook-secret",
+        default="whsec_test_secret",
+        type=webhook_secret,
+        help="the secret your endpoint verifies Stripe-Signature with",
+    )
+    run.add_argument(
+        "--catalog", type=Path, metavar="FILE", help="the catalog file, instead of `catalog:`"
+    )
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds to wait for each answer (default 10)"
+    )
+    run.set_defaults(handler=_run_scenario)
+
     listing = commands.add_parser(
         "scenarios",
         help="list the scenarios `generate` knows and their options",
@@ -403,6 +436,39 @@ def _generate_from_file(args: argparse.Namespace) -> int:
         encoding=args.encoding,
     )
     return _write_bundle(files, args, spec)
+
+
+def _run_scenario(args: argparse.Namespace) -> int:
+    from stripe_contracts.scenarios.files import StepExpectationFailed, load_scenario_file
+    from stripe_contracts.webhooks.delivery import check_loopback_url
+    from stripe_contracts.webhooks.scenario_run import run_against_app
+
+    check_loopback_url(args.deliver_to)
+    scenario_file = load_scenario_file(args.file, catalog=args.catalog)
+    spec = spec_from_args(args)
+    try:
+        run = run_against_app(
+            scenario_file,
+            spec,
+            deliver_to=args.deliver_to,
+            secret=args.webhook_secret,
+            seed=args.seed,
+            timeout=args.timeout,
+        )
+    except StepExpectationFailed as exc:
+        print(f"FAILED {one_line(exc.message)}")
+        if exc.hint:
+            print(f"  hint: {one_line(exc.hint)}")
+        return EXIT_VIOLATIONS
+    for step in run.steps:
+        sent = ", ".join(d.event_type for d in step.deliveries)
+        print(f"step {step.number} ({step.verb}): ok" + (f", delivered {sent}" if sent else ""))
+    events = sum(len(s.deliveries) for s in run.steps)
+    print(
+        f"passed: {len(run.steps)} steps, {events} events delivered to {args.deliver_to} "
+        f"(Stripe API {spec.api_version})"
+    )
+    return EXIT_OK
 
 
 def _scenarios(args: argparse.Namespace) -> int:

@@ -202,6 +202,17 @@ SPEC_COMMANDS: dict[str, tuple[Callable[[Path, str], list[str]], tuple[str, ...]
         ("f.json",),
     ),
     "specs": (lambda t, s: ["specs", "--spec", s], ()),
+    "run-scenario": (
+        lambda t, s: [
+            "run-scenario",
+            str(Path(__file__).parent.parent / "examples" / "scenario_files" / "e2e.yaml"),
+            "--deliver-to",
+            "http://127.0.0.1:9/webhooks/stripe",
+            "--spec",
+            s,
+        ],
+        (),
+    ),
 }
 
 

@@ -84,6 +84,7 @@ def test_an_unloadable_spec_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtur
         ["sign"],
         ["verify"],
         ["export-cli-fixture"],
+        ["run-scenario"],
         ["cassette", "check"],
         ["cassette", "synthesize"],
     ],

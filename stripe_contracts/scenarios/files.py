@@ -9,6 +9,7 @@ misspelt one. A scenario's steps become the same `Scenario` calls the named flow
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -39,7 +40,13 @@ VERBS = (
     "cancel",
     "expect_event",
     "expect",
+    "check",
 )
+#: Verbs that look at the world instead of changing it (their step causes no events).
+LOOKING = ("expect_event", "expect", "check")
+#: Called after each step with (step number, verb, arguments, scenario); what it raises is
+#: reported at that step. `webhooks.scenario_run` delivers the step's events and runs `check`.
+AfterStep = Callable[[int, str, Any, Scenario], None]
 
 
 class UserFileError(StripeContractsError):
@@ -84,8 +91,18 @@ def load_scenario_file(path: Path, *, catalog: Path | None = None) -> ScenarioFi
     )
 
 
-def run_scenario_file(scenario_file: ScenarioFile, spec: Spec, *, seed: int = 0) -> Scenario:
-    """Run the file's steps on a fresh `Scenario` (its customer created first)."""
+def run_scenario_file(
+    scenario_file: ScenarioFile,
+    spec: Spec,
+    *,
+    seed: int = 0,
+    after_step: AfterStep | None = None,
+) -> Scenario:
+    """Run the file's steps on a fresh `Scenario` (its customer created first).
+
+    `check` steps probe an app, so they do something only through `after_step` (see
+    `webhooks.scenario_run.run_against_app`); without one they are passed over.
+    """
     steps = scenario_file.steps
     subscribe = next((s["subscribe"] for s in steps if "subscribe" in s), None)
     first_card = next((c for c in map(_card_of, steps) if c), "success")
@@ -114,13 +131,15 @@ def run_scenario_file(scenario_file: ScenarioFile, spec: Spec, *, seed: int = 0)
                 _expect_event(scenario, arguments, since=previous)
             else:
                 _STEPS[verb](scenario, arguments)
+            if after_step is not None:
+                after_step(number, verb, arguments, scenario)
         except InvalidArgument as exc:
             where = f"{scenario_file.path}: step {number} ({verb})"
             raise UserFileError(f"{where}: {exc.message}", hint=exc.hint) from None
         except StepExpectationFailed as exc:
             where = f"{scenario_file.path}: step {number} ({verb})"
             raise StepExpectationFailed(f"{where}: {exc.message}", hint=exc.hint) from None
-        if verb not in ("expect_event", "expect"):
+        if verb not in LOOKING:
             previous = began
     return scenario
 
@@ -187,7 +206,7 @@ def _expect_event(scenario: Scenario, arguments: JSON, *, since: int) -> None:
             f"no {kind} event in the previous step (it sent {', '.join(seen) or 'none'})",
             hint=nearest_hint(kind, seen, "event types sent"),
         )
-    if wanted and not any(_has(e["data"]["object"], wanted) for e in matching):
+    if wanted and not any(has_fields(e["data"]["object"], wanted) for e in matching):
         raise StepExpectationFailed(
             f"no {kind} event's object has {json.dumps(wanted)}",
             hint="compare with the bundle's events, or fix the expected fields",
@@ -205,7 +224,7 @@ def _expect(scenario: Scenario, arguments: JSON) -> None:
                     object_type, sorted({str(o.get("object")) for o in found}), "types"
                 ),
             )
-        if not any(_has(o, wanted) for o in found):
+        if not any(has_fields(o, wanted) for o in found):
             actual = {k: found[-1].get(k) for k in wanted}
             raise StepExpectationFailed(
                 f"{object_type} has {json.dumps(actual)}, expected {json.dumps(wanted)}",
@@ -213,10 +232,15 @@ def _expect(scenario: Scenario, arguments: JSON) -> None:
             )
 
 
-def _has(obj: JSON, wanted: JSON) -> bool:
+def has_fields(obj: JSON, wanted: JSON) -> bool:
+    """`obj` has every field of `wanted` with its value (nested mappings compared the same way)."""
     if isinstance(wanted, dict):
-        return isinstance(obj, dict) and all(_has(obj.get(k), v) for k, v in wanted.items())
+        return isinstance(obj, dict) and all(has_fields(obj.get(k), v) for k, v in wanted.items())
     return bool(obj == wanted)
+
+
+def _probe(scenario: Scenario, arguments: JSON) -> None:
+    """A probe of the app: nothing to do to the scenario (the runner's `after_step` probes)."""
 
 
 _STEPS = {
@@ -229,6 +253,7 @@ _STEPS = {
     "confirm_payment": _confirm,
     "cancel": _cancel,
     "expect": _expect,
+    "check": _probe,
 }
 assert set(_STEPS) | {"expect_event"} == set(VERBS), "every verb has a step"
 
@@ -262,6 +287,13 @@ def _check_verb(path: Path, number: int, step: JSON) -> None:
         raise UserFileError(
             f"{path}: step {number}: unknown step {verb!r}",
             hint=nearest_hint(str(verb), list(VERBS), "steps"),
+        )
+    probe = step[verb]
+    if verb == "check" and isinstance(probe, dict) and ("get" in probe) == ("call" in probe):
+        raise UserFileError(
+            f"{path}: step {number} (check): give one of `get` and `call`, "
+            + ("not both" if "get" in probe else "found neither"),
+            hint='e.g. - check: {get: "/state/{customer}", expect: {status: active}}',
         )
 
 
@@ -316,9 +348,11 @@ def _any_price(catalog: JSON) -> dict[str, JSON]:
 
 __all__ = [
     "VERBS",
+    "AfterStep",
     "ScenarioFile",
     "StepExpectationFailed",
     "UserFileError",
+    "has_fields",
     "load_catalog",
     "load_scenario_file",
     "run_scenario_file",

@@ -295,19 +295,35 @@ class AsgiTransport:
         return status, bytes(body)
 
 
+def check_loopback_url(url: str, *, what: str = "webhook URL") -> None:
+    """Refuse a URL that is not plain http:// on this machine (tests never leave it)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "http":
+        raise InvalidArgument(
+            f"{what} {url!r} must be http://",
+            hint="serve your handler on http://127.0.0.1:PORT/... for tests",
+        )
+    if parts.hostname not in LOOPBACK_HOSTS:
+        raise InvalidArgument(
+            f"{what} {url!r} is not on this machine",
+            hint="tests deliver only to loopback: use http://127.0.0.1:PORT/...",
+        )
+
+
+def loopback_get(url: str, *, timeout: float) -> tuple[int, bytes]:
+    """GET a loopback URL (checked as webhook URLs are): its status and body, 3xx not followed."""
+    check_loopback_url(url, what="check URL")
+    request = urllib.request.Request(url, headers={"Accept": "application/json"}, method="GET")
+    try:
+        with _DIRECT.open(request, timeout=timeout) as response:
+            return int(response.status), response.read()
+    except urllib.error.HTTPError as exc:
+        return int(exc.code), exc.read()
+
+
 class HttpTransport:
     def __init__(self, url: str, *, timeout: float) -> None:
-        parts = urllib.parse.urlsplit(url)
-        if parts.scheme != "http":
-            raise InvalidArgument(
-                f"webhook URL {url!r} must be http://",
-                hint="serve your handler on http://127.0.0.1:PORT/... for tests",
-            )
-        if parts.hostname not in LOOPBACK_HOSTS:
-            raise InvalidArgument(
-                f"webhook URL {url!r} is not on this machine",
-                hint="tests deliver only to loopback: use http://127.0.0.1:PORT/...",
-            )
+        check_loopback_url(url)
         self.url, self.timeout = url, timeout
 
     def post(self, payload: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
