@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from stripe_contracts.spec import Spec, load_spec
+from stripe_contracts.spec import Spec, VersionSet, load_spec
 
 
 def add_spec_options(parser: argparse.ArgumentParser) -> None:
@@ -24,6 +24,31 @@ def add_spec_options(parser: argparse.ArgumentParser) -> None:
 
 def spec_from_args(args: argparse.Namespace) -> Spec:
     return load_spec(args.spec, api_version=args.api_version, front_end="cli")
+
+
+def add_version_options(parser: argparse.ArgumentParser) -> None:
+    """--newer-spec and --strict: how fields of newer API versions are told apart from typos."""
+    parser.add_argument(
+        "--newer-spec",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="PATH",
+        help="a spec of a later API version than the pinned one; repeatable. A property or "
+        "enum value the pinned version lacks but a newer spec on hand defines is a note "
+        "('added in <version>': Stripe sends new properties to older versions too), not a "
+        "violation; one no version defines is a violation. Newer specs on hand always count: "
+        "the built-in spec and the other versions in a --spec directory",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="treat notes as violations: only the pinned version's schema is accepted",
+    )
+
+
+def versions_from_args(args: argparse.Namespace, spec: Spec) -> VersionSet:
+    return VersionSet.on_hand(spec, sources=args.spec, newer=args.newer_spec, front_end="cli")
 
 
 def add_settings_options(parser: argparse.ArgumentParser) -> None:

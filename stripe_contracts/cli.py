@@ -13,14 +13,16 @@ from stripe_contracts._cli_options import (
     SETTINGS_OPTIONS,
     add_settings_options,
     add_spec_options,
+    add_version_options,
     out_directory,
     settings_from_args,
     spec_from_args,
+    versions_from_args,
     webhook_secret,
 )
 from stripe_contracts._json import load_json
 from stripe_contracts.errors import StripeContractsError, one_line
-from stripe_contracts.spec import Spec
+from stripe_contracts.spec import Spec, VersionSet
 from stripe_contracts.validation import validate
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
@@ -76,17 +78,15 @@ def _parser() -> argparse.ArgumentParser:
         "validate",
         help="check Stripe objects in JSON files against Stripe's OpenAPI spec",
         description="Check each Stripe object in the given JSON files (one object or a list "
-        "per file; directories are searched for *.json) against the spec. Writes nothing; "
-        "prints violations. Exit 0 when all are valid, 1 on any violation, 2 on unreadable "
-        "input or spec.",
+        "per file; directories are searched for *.json) against the spec. An event is checked "
+        "through: data.object against its own type's schema, previous_attributes keys against "
+        "that type's properties. Fields and enum values that only a newer spec on hand defines "
+        "are notes (see --newer-spec); --strict makes them violations. Writes nothing; prints "
+        "violations and notes. Exit 0 when all are valid (notes alone exit 0), 1 on any "
+        "violation, 2 on unreadable input or spec.",
     )
     add_spec_options(check)
-    check.add_argument(
-        "--no-strict",
-        dest="strict",
-        action="store_false",
-        help="allow properties the spec does not define",
-    )
+    add_version_options(check)
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     check.set_defaults(handler=_validate)
@@ -270,23 +270,38 @@ def _parser() -> argparse.ArgumentParser:
 
 def _validate(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
-    files = [_check_file(path, spec, args.strict) for path in _json_files(args.paths)]
+    versions = versions_from_args(args, spec)
+    paths = _json_files(args.paths)
+    files = [_check_file(path, versions, args.strict) for path in paths]
     valid = all(not obj["violations"] for f in files for obj in f["objects"])
     if args.format == "json":
-        report = {"valid": valid, "api_version": spec.api_version, "files": files}
+        report = {
+            "valid": valid,
+            "api_version": spec.api_version,
+            "versions": list(versions.versions),
+            "strict": args.strict,
+            "files": files,
+        }
         print(json.dumps(report, indent=2, sort_keys=True))
     else:
-        count = 0
+        count = notes = 0
         for f in files:
             for obj in f["objects"]:
                 for v in obj["violations"]:
                     count += 1
                     print(f"{f['path']}[{obj['index']}] {v['message']}")
+                for n in obj["notes"]:
+                    notes += 1
+                    print(f"{f['path']}[{obj['index']}] note: {n['message']}")
         objects = sum(len(f["objects"]) for f in files)
+        newer = ", ".join(versions.versions[1:]) or "none"
         print(
             f"{objects} objects in {len(files)} files: "
             + ("all valid" if valid else f"{count} violations")
-            + f" (Stripe API {spec.api_version})"
+            + (f", {notes} notes" if notes else "")
+            + f" (Stripe API {spec.api_version}; newer specs on hand: {newer}"
+            + (", --strict" if args.strict else "")
+            + ")"
         )
     return EXIT_OK if valid else EXIT_VIOLATIONS
 
@@ -591,7 +606,7 @@ def _is_bundle_metadata(path: Path) -> bool:
     return data.get("format") == MANIFEST_FORMAT or isinstance(data.get("bundles"), list)
 
 
-def _check_file(path: Path, spec: Spec, strict: bool) -> dict[str, Any]:
+def _check_file(path: Path, spec: VersionSet, strict: bool) -> dict[str, Any]:
     try:
         data = load_json(path.read_bytes())
     except (OSError, ValueError) as exc:
@@ -606,11 +621,18 @@ def _check_file(path: Path, spec: Spec, strict: bool) -> dict[str, Any]:
     }
 
 
-def _check_object(index: int, obj: Any, spec: Spec, strict: bool) -> dict[str, Any]:
+def _check_object(index: int, obj: Any, spec: VersionSet, strict: bool) -> dict[str, Any]:
     ident = obj.get("id") if isinstance(obj, dict) else None
     kind = obj.get("object") if isinstance(obj, dict) else None
+    notes: list[dict[str, Any]] = []
     try:
-        violations = [v.as_dict() for v in validate(obj, spec, strict=strict)]
+        found = validate(obj, spec, strict=strict)
+        violations = [v.as_dict() for v in found if v.severity != "note"]
+        notes = [
+            {"pointer": v.pointer, "rule": v.rule, "message": v.message, "added_in": v.added_in}
+            for v in found
+            if v.severity == "note"
+        ]
     except StripeContractsError as exc:
         violations = [
             {
@@ -620,4 +642,4 @@ def _check_object(index: int, obj: Any, spec: Spec, strict: bool) -> dict[str, A
                 "severity": "error",
             }
         ]
-    return {"index": index, "id": ident, "object": kind, "violations": violations}
+    return {"index": index, "id": ident, "object": kind, "violations": violations, "notes": notes}

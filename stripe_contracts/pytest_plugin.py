@@ -15,10 +15,11 @@ if TYPE_CHECKING:
     from stripe_contracts.cassettes._vcr import StripeCassette
     from stripe_contracts.graph.builder import GraphBuilder
     from stripe_contracts.scenarios.steps import ScenarioSteps
-    from stripe_contracts.spec import Spec
+    from stripe_contracts.spec import Spec, VersionSet
     from stripe_contracts.webhooks.tester import WebhookTester
 
 _spec_key = pytest.StashKey["Spec | Exception"]()
+_versions_key = pytest.StashKey["VersionSet"]()
 _passed_key = pytest.StashKey[bool]()
 
 
@@ -36,6 +37,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="VERSION",
         help="Stripe API version to pick when a spec directory holds several",
+    )
+    group.addoption(
+        "--stripe-newer-spec",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a spec of a later API version; repeatable. Fields only a newer spec on hand "
+        "(this, the built-in spec, other versions in a --stripe-spec directory) defines are "
+        "notes for assert_stripe_valid, not failures, unless strict=True",
     )
     group.addoption(
         "--stripe-seed",
@@ -135,16 +145,38 @@ def stripe_spec(pytestconfig: pytest.Config) -> Spec:
     return _load(pytestconfig)
 
 
-@pytest.fixture(scope="session")
-def assert_stripe_valid(stripe_spec: Spec) -> Callable[..., None]:
-    """`assert_stripe_valid(obj, strict=True)`: fail the test with every violation of `obj`.
+def _versions(config: pytest.Config, spec: Spec) -> VersionSet:
+    """The pinned spec and every newer one on hand, built once per session."""
+    versions = config.stash.get(_versions_key, None)
+    if versions is None:
+        from stripe_contracts.spec import VersionSet
 
-    Session-scoped (it holds nothing but the spec), so Hypothesis `@given` tests can use it."""
+        sources = config.getoption("stripe_spec") or config.getini("stripe_contracts_spec") or None
+        versions = VersionSet.on_hand(
+            spec,
+            sources=sources,
+            newer=config.getoption("stripe_newer_spec"),
+            project_dir=config.rootpath,
+            front_end="pytest",
+        )
+        config.stash[_versions_key] = versions
+    return versions
+
+
+@pytest.fixture(scope="session")
+def assert_stripe_valid(stripe_spec: Spec, pytestconfig: pytest.Config) -> Callable[..., None]:
+    """`assert_stripe_valid(obj, strict=False)`: fail the test with every violation of `obj`
+    (events checked through). A field only a newer spec on hand defines passes as a note
+    unless `strict=True`; a field no version defines always fails.
+
+    Session-scoped (it holds nothing but the specs), so Hypothesis `@given` tests can use it."""
     from stripe_contracts.validation import assert_valid
 
-    def check(obj: Any, *, strict: bool = True) -> None:
+    versions = _versions(pytestconfig, stripe_spec)
+
+    def check(obj: Any, *, strict: bool = False) -> None:
         __tracebackhide__ = True
-        assert_valid(obj, stripe_spec, strict=strict)
+        assert_valid(obj, versions, strict=strict)
 
     return check
 
@@ -295,13 +327,17 @@ def _catalog(config: pytest.Config) -> Any:
 
 
 @pytest.fixture(scope="session")
-def stripe_webhooks() -> Callable[..., WebhookTester]:
-    """`stripe_webhooks(to=app, secret="whsec_...")`: a new `WebhookTester` for your handler.
+def stripe_webhooks(pytestconfig: pytest.Config) -> Callable[..., WebhookTester]:
+    """`stripe_webhooks(to=app, secret="whsec_...")`: a new `WebhookTester` for your handler;
+    every event it sends is first checked through against the configured spec (or the newer
+    one on hand that rendered it: the event's `api_version`).
 
     Session-scoped (a factory holding no state), so Hypothesis `@given` tests can use it."""
     from stripe_contracts.webhooks.tester import WebhookTester
 
+    versions = _versions(pytestconfig, _load(pytestconfig))
+
     def tester(to: Any, *, secret: str = "whsec_test_secret", timeout: float = 10.0) -> Any:
-        return WebhookTester(to, secret=secret, timeout=timeout)
+        return WebhookTester(to, secret=secret, timeout=timeout, spec=versions)
 
     return tester

@@ -1,10 +1,22 @@
 """Validate Stripe objects against the spec: `validate` lists violations, `assert_valid` raises.
 
 The schema is chosen from the object's `object` field (and `deleted`). Each schema is
-translated (see `spec._translate`) and compiled once per spec and reused. Engine errors are
-explained here, in one place: an `anyOf` failure descends into the alternative the value was
-meant to be (an expanded `customer` is checked as a customer), so the pointer lands on the
-field that is actually wrong.
+translated (see `spec._translate`) and compiled once per spec and reused; a property the
+schema does not define is always caught. Engine errors are explained here, in one place: an
+`anyOf` failure descends into the alternative the value was meant to be (an expanded
+`customer` is checked as a customer), so the pointer lands on the field that is actually wrong.
+
+Given a `VersionSet` (the pinned spec plus newer ones), a property or enum value the pinned
+version lacks but a newer one defines is a *note* (severity "note", `added_in` set), because
+Stripe sends new properties and enum values to older versions too
+(https://docs.stripe.com/upgrades#what-changes-does-stripe-consider-to-be-backward-compatible);
+its value is still checked against the version that added it. `strict=True` makes notes
+violations. A bare `Spec` is a set of one version: every undefined property is a violation.
+
+An event is checked through: `data.object` against the schema of its own type, and the keys
+of `data.previous_attributes` against that type's properties
+(https://docs.stripe.com/api/events/object: "previous_attributes: ... the names of the
+attributes that have changed, and their previous values").
 """
 
 from __future__ import annotations
@@ -21,9 +33,11 @@ from stripe_contracts.errors import ContractViolation, StripeContractsError, Unk
 from stripe_contracts.spec import Spec
 from stripe_contracts.spec._model import refs_in
 from stripe_contracts.spec._translate import translate
+from stripe_contracts.spec.versions import Added, VersionSet, json_kind
 
 JSON = Any
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "note"]
+Specs = Spec | VersionSet
 _REF_PREFIX = "#/components/schemas/"
 _BYPASS = "x-stripeBypassValidation"
 
@@ -43,13 +57,15 @@ class Violation:
     api_version: str
     detail: str
     severity: Severity = "error"
+    added_in: str | None = None  # for a note: the newer API version that defines the field
 
     @property
     def message(self) -> str:
         who = f"{self.object_type} {self.object_id}" if self.object_id else self.object_type
         where = self.pointer or "/"
         warn = " [warning: Stripe may send values outside this enum]" * (self.severity == "warning")
-        return f"{who} at {where}: {self.detail} (Stripe API {self.api_version}){warn}"
+        note = " [note]" * (self.severity == "note")
+        return f"{who} at {where}: {self.detail} (Stripe API {self.api_version}){warn}{note}"
 
     def __str__(self) -> str:
         return self.message
@@ -63,21 +79,23 @@ class Violation:
 
 def validate(
     obj: JSON,
-    spec: Spec,
+    spec: Specs,
     *,
-    strict: bool = True,
+    strict: bool = False,
     recorded: bool = False,
     engine: Engine = "rust",
 ) -> list[Violation]:
-    """Every way `obj` breaks `spec`; empty when it is valid.
+    """Every way `obj` breaks `spec` (errors, warnings and notes); empty when it is valid.
 
-    `strict` rejects properties the spec does not define. `recorded` is for real traffic:
-    values outside an enum that Stripe marks `x-stripeBypassValidation` become warnings.
+    `spec` is a `Spec` or a `VersionSet`; with a set, a property or enum value only a newer
+    version defines is a note unless `strict`. `recorded` is for real traffic: values outside
+    an enum that Stripe marks `x-stripeBypassValidation` become warnings.
     """
+    pinned = spec.pinned if isinstance(spec, VersionSet) else spec
     if isinstance(obj, dict) and isinstance(obj.get("object"), str):
         # Hot path: a typed object whose compiled validator is known and that is valid.
-        fast = _by_type.get((spec.key, obj["object"], obj.get("deleted") is True, strict, engine))
-        if fast is not None and fast(obj):
+        fast = _by_type.get((pinned.key, obj["object"], obj.get("deleted") is True, engine))
+        if fast is not None and obj["object"] != "event" and fast(obj):
             return []
     elif not isinstance(obj, dict):
         raise StripeContractsError(
@@ -99,33 +117,44 @@ def validate(
             hint='every Stripe object names its type, e.g. "object": "subscription"',
         )
     deleted = obj.get("deleted") is True
-    schema_name = spec.schema_name_for(object_type, deleted=deleted)
-    compiled = _compiled(spec, schema_name, strict, engine)
-    _by_type[(spec.key, object_type, deleted, strict, engine)] = compiled.is_valid
+    schema_name = pinned.schema_name_for(object_type, deleted=deleted)
+    compiled = _compiled(pinned, schema_name, engine)
+    _by_type[(pinned.key, object_type, deleted, engine)] = compiled.is_valid
     return validate_as(obj, schema_name, spec, strict=strict, recorded=recorded, engine=engine)
 
 
 def validate_as(
     instance: JSON,
     schema_name: str,
-    spec: Spec,
+    spec: Specs,
     *,
-    strict: bool = True,
+    strict: bool = False,
     recorded: bool = False,
     engine: Engine = "rust",
 ) -> list[Violation]:
     """Validate `instance` against the named component schema (e.g. a request body schema)."""
-    compiled = _compiled(spec, schema_name, strict, engine)
-    return _violations(compiled, instance, schema_name, spec, recorded)
+    versions = _as_set(spec)
+    compiled = _compiled(versions.pinned, schema_name, engine)
+    found = _violations(compiled, instance, schema_name, versions, strict, recorded)
+    return found + _through_events(instance, versions, strict, recorded, engine)
+
+
+def _as_set(spec: Specs) -> VersionSet:
+    return spec if isinstance(spec, VersionSet) else VersionSet(spec)
 
 
 def _violations(
-    compiled: Compiled, instance: JSON, label: str, spec: Spec, recorded: bool
+    compiled: Compiled,
+    instance: JSON,
+    label: str,
+    versions: VersionSet,
+    strict: bool,
+    recorded: bool,
 ) -> list[Violation]:
     """Every violation an engine finds, explained once per (pointer, rule), in order."""
     if compiled.is_valid(instance):
         return []
-    explainer = _Explainer(instance, label, spec, recorded)
+    explainer = _Explainer(instance, label, versions, strict, recorded)
     found: dict[tuple[str, str], Violation] = {}
     for raw in compiled.errors(instance):
         for v in explainer.explain(raw):
@@ -133,23 +162,120 @@ def _violations(
     return sorted(found.values(), key=lambda v: (v.pointer, v.rule))
 
 
-def assert_valid(obj: JSON, spec: Spec, *, strict: bool = True, engine: Engine = "rust") -> None:
-    """Raise `ContractViolation` (an `AssertionError`) listing every violation of `obj`."""
+def _through_events(
+    instance: JSON, versions: VersionSet, strict: bool, recorded: bool, engine: Engine
+) -> list[Violation]:
+    """Events inside `instance` (itself, or the items of a list) checked through."""
+    if not isinstance(instance, dict):
+        return []
+    if instance.get("object") == "event":
+        return _event_violations(instance, versions, strict, recorded, engine)
+    items = instance.get("data") if instance.get("object") == "list" else None
+    found: list[Violation] = []
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        if isinstance(item, dict) and item.get("object") == "event":
+            for v in _event_violations(item, versions, strict, recorded, engine):
+                found.append(_reroot(v, f"/data/{index}"))
+    return found
+
+
+def _event_violations(
+    event: JSON, versions: VersionSet, strict: bool, recorded: bool, engine: Engine
+) -> list[Violation]:
+    """`data.object` against its own type's schema; `previous_attributes` keys against its
+    properties (a key a newer version defines is a note, like any additive property)."""
+    data = event.get("data")
+    inner = data.get("object") if isinstance(data, dict) else None
+    if not isinstance(inner, dict):
+        return []  # the envelope's own schema already says what `data` must be
+    rendered = event.get("api_version")
+    if isinstance(rendered, str):
+        # `api_version`: "The Stripe API version used to render `data`" (the event schema's
+        # own text): `data.object` is checked against that version's spec when it is on hand.
+        at = versions.at(rendered)
+        if at is None:
+            detail = (
+                f"data.object was rendered in Stripe API {rendered}, and no spec of that "
+                "version is on hand: not checked (pass it with --newer-spec, or as --spec "
+                "to pin it)"
+            )
+            problem = _event_problem(event, versions, "/data/object", "not-checked", detail, None)
+            return [replace(problem, severity="note", added_in=None)]
+        versions = at
+    try:
+        checked = validate(inner, versions, strict=strict, recorded=recorded, engine=engine)
+    except StripeContractsError as exc:
+        where = "/data/object/object"
+        return [_event_problem(event, versions, where, "object-type", exc.message, inner)]
+    found = [_in_event(v, event, "/data/object") for v in checked]
+    schema = versions.pinned.schema(
+        versions.pinned.schema_name_for(inner["object"], deleted=inner.get("deleted") is True)
+    )
+    known = set(schema.get("properties") or {})
+    previous = data.get("previous_attributes")
+    for key in previous if isinstance(previous, dict) else ():
+        if key in known:
+            continue
+        added = None if strict else versions.added_property(inner, (), key)
+        where = f"/data/previous_attributes/{_escape(key)}"
+        if added is None:
+            detail = (
+                f"previous_attributes names {key!r}, which {inner['object']} does not define "
+                "in any API version on hand"
+            )
+            found.append(_event_problem(event, versions, where, "previous-attributes", detail, key))
+        else:
+            detail = (
+                f"previous_attributes names {key!r}, not in this version's {inner['object']}; "
+                f"added in {added.version} (Stripe sends new properties to older versions too)"
+            )
+            note = _event_problem(event, versions, where, "added-property", detail, key)
+            found.append(replace(note, severity="note", added_in=added.version))
+    return found
+
+
+def _event_problem(
+    event: JSON, versions: VersionSet, pointer: str, rule: str, detail: str, actual: JSON
+) -> Violation:
+    return Violation(
+        object_type="event",
+        object_id=event.get("id"),
+        pointer=pointer,
+        rule=rule,
+        expected=None,
+        actual=actual,
+        api_version=versions.pinned.api_version,
+        detail=detail,
+    )
+
+
+def _in_event(v: Violation, event: JSON, prefix: str) -> Violation:
+    """A violation of `data.object`, told as the event's, at its pointer inside the event."""
+    return replace(v, object_type="event", object_id=event.get("id"), pointer=prefix + v.pointer)
+
+
+def _escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def assert_valid(obj: JSON, spec: Specs, *, strict: bool = False, engine: Engine = "rust") -> None:
+    """Raise `ContractViolation` (an `AssertionError`) listing every violation of `obj`
+    (notes pass unless `strict`)."""
     errors = [v for v in validate(obj, spec, strict=strict, engine=engine) if v.severity == "error"]
     if errors:
         raise ContractViolation(errors)
 
 
-_cache: dict[tuple[str, str, bool, Engine], Compiled] = {}
-_by_type: dict[tuple[str, object, bool, bool, Engine], Callable[[JSON], bool]] = {}
+_cache: dict[tuple[str, str, Engine], Compiled] = {}
+_by_type: dict[tuple[str, object, bool, Engine], Callable[[JSON], bool]] = {}
 
 
-def _compiled(spec: Spec, schema_name: str, strict: bool, engine: Engine) -> Compiled:
-    key = (spec.key, schema_name, strict, engine)
+def _compiled(spec: Spec, schema_name: str, engine: Engine) -> Compiled:
+    key = (spec.key, schema_name, engine)
     compiled = _cache.get(key)
     if compiled is None:
         components = {
-            name: translate(spec.schema(name), strict=strict) for name in spec.closure(schema_name)
+            name: translate(spec.schema(name), strict=True) for name in spec.closure(schema_name)
         }
         root = {"$ref": _REF_PREFIX + schema_name, "components": {"schemas": components}}
         compiled = compile_schema(root, engine)
@@ -182,8 +308,13 @@ def _pointer(path: Iterable[str | int]) -> str:
 class _Explainer:
     """Turns engine errors into `Violation`s with the pointer of the field that is wrong."""
 
-    def __init__(self, root: JSON, schema_name: str, spec: Spec, recorded: bool) -> None:
-        self.spec = spec
+    def __init__(
+        self, root: JSON, schema_name: str, versions: VersionSet, strict: bool, recorded: bool
+    ) -> None:
+        self.root = root
+        self.versions = versions
+        self.spec = versions.pinned
+        self.notes = not strict
         self.recorded = recorded
         self.schema_name = schema_name
         self.object_type = (
@@ -242,6 +373,14 @@ class _Explainer:
         nullable = None in raw.schema["enum"]
         shown = json.dumps(sorted(allowed, key=str)).replace('"', "'")
         extra = " (or null)" if nullable else ""
+        added = self.versions.added_enum_value(self.root, raw.path) if self.notes else None
+        if added is not None:
+            detail = (
+                f"{raw.instance!r} is not one of {shown}{extra} in this version; added in "
+                f"{added.version} (Stripe sends new enum values to older versions too)"
+            )
+            note = self._violation(raw, "added-enum-value", detail, expected=allowed)
+            return [replace(note, severity="note", added_in=added.version)]
         return [
             self._violation(
                 raw, "enum", f"{raw.instance!r} is not one of {shown}{extra}", expected=allowed
@@ -277,18 +416,56 @@ class _Explainer:
 
     def _on_additionalProperties(self, raw: RawError) -> list[Violation]:
         known = set(raw.schema.get("properties") or {})
-        extra = [k for k in raw.instance if k not in known]
-        return [
-            self._violation(
-                raw,
-                "unknown-property",
-                f"property {name!r} is not defined by this API version's schema "
-                "(a typo, or a field from another API version)",
-                expected=sorted(known),
-                path=(*raw.path, name),
-                actual=raw.instance[name],
+        found: list[Violation] = []
+        for name in (k for k in raw.instance if k not in known):
+            added = self.versions.added_property(self.root, raw.path, name) if self.notes else None
+            if added is not None:
+                found += self._added(raw, name, added)
+                continue
+            others = "any API version on hand" if self.notes else "this API version's schema"
+            found.append(
+                self._violation(
+                    raw,
+                    "unknown-property",
+                    f"property {name!r} is not defined by {others} "
+                    "(a typo, or a field from another API version)",
+                    expected=sorted(known),
+                    path=(*raw.path, name),
+                    actual=raw.instance[name],
+                )
             )
-            for name in extra
+        return found
+
+    def _added(self, raw: RawError, name: str, added: Added) -> list[Violation]:
+        """A note for a property a newer version defines, and whatever its value breaks of
+        that version's schema (a typo inside an additive hash is still caught)."""
+        path = (*raw.path, name)
+        detail = (
+            f"property {name!r} is not in this version's schema; added in {added.version} "
+            "(Stripe sends new properties to older versions too)"
+        )
+        note = self._violation(raw, "added-property", detail, expected=None, path=path)
+        value = raw.instance[name]
+        inner = validate_schema(
+            value,
+            added.node,
+            added.spec,
+            label=self.object_type,
+            strict=True,
+            recorded=self.recorded,
+        )
+        prefix = _pointer(path)
+        return [
+            replace(note, severity="note", added_in=added.version, actual=value),
+            *(
+                replace(
+                    v,
+                    object_type=self.object_type,
+                    object_id=self.object_id,
+                    pointer=prefix + v.pointer,
+                )
+                for v in inner
+            ),
         ]
 
     def _on_anyOf(self, raw: RawError) -> list[Violation]:
@@ -328,22 +505,6 @@ class _Explainer:
         return node
 
 
-def _json_kind(value: JSON) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
 def _accepts_kind(schema: JSON, kind: str) -> bool:
     declared = schema.get("type")
     if declared is None:
@@ -358,7 +519,7 @@ def _object_enum(schema: JSON) -> list[str]:
 
 def _choose_branch(instance: JSON, alternatives: list[JSON]) -> int | None:
     """The alternative `instance` was meant to be, or None when it fits none of them."""
-    kind = _json_kind(instance)
+    kind = json_kind(instance)
     fitting = [i for i, alt in enumerate(alternatives) if _accepts_kind(alt, kind)]
     if kind == "object" and isinstance(instance, dict) and "object" in instance:
         deleted = instance.get("deleted") is True
@@ -398,10 +559,10 @@ def _short(value: JSON) -> str:
 def validate_schema(
     instance: JSON,
     schema: JSON,
-    spec: Spec,
+    spec: Specs,
     *,
     label: str,
-    strict: bool = True,
+    strict: bool = False,
     recorded: bool = False,
     engine: Engine = "rust",
 ) -> list[Violation]:
@@ -410,14 +571,17 @@ def validate_schema(
     For schemas that are not named components, such as an operation's request body or a list
     response; `label` names the instance in messages (e.g. "POST /v1/customers params").
     """
+    versions = _as_set(spec)
+    pinned = versions.pinned
     digest = hashlib.sha256(json.dumps(schema, sort_keys=True).encode()).hexdigest()
     inline = f"__inline_{digest[:32]}"
-    key = (spec.key, inline, strict, engine)
+    key = (pinned.key, inline, engine)
     compiled = _cache.get(key)
     if compiled is None:
-        names = {name for ref in set(refs_in(schema)) for name in spec.closure(ref)}
-        components = {name: translate(spec.schema(name), strict=strict) for name in names}
-        components[inline] = translate(schema, strict=strict)
+        names = {name for ref in set(refs_in(schema)) for name in pinned.closure(ref)}
+        components = {name: translate(pinned.schema(name), strict=True) for name in names}
+        components[inline] = translate(schema, strict=True)
         root = {"$ref": _REF_PREFIX + inline, "components": {"schemas": components}}
         compiled = _cache[key] = compile_schema(root, engine)
-    return _violations(compiled, instance, label, spec, recorded)
+    found = _violations(compiled, instance, label, versions, strict, recorded)
+    return found + _through_events(instance, versions, strict, recorded, engine)

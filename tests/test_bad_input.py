@@ -501,6 +501,39 @@ def test_bad_input_exits_2_with_one_line(
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporaries
 
 
+def _commands() -> list[str]:
+    """Every command of the CLI, `cassette`'s actions as `cassette-<action>`."""
+    import argparse
+
+    from stripe_contracts.cli import _parser
+
+    def choices(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+        [action] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        return dict(action.choices)
+
+    found = []
+    for name, sub in choices(_parser()).items():
+        has_actions = any(isinstance(a, argparse._SubParsersAction) for a in sub._actions)
+        found.extend([f"{name}-{action}" for action in choices(sub)] if has_actions else [name])
+    return found
+
+
+#: Commands that read no input and write nothing: nothing to feed them.
+NO_INPUT = {"scenarios"}
+
+
+def test_the_catalogue_covers_every_command() -> None:
+    missing = [
+        command
+        for command in _commands()
+        if command not in NO_INPUT and not any(name.startswith(f"{command}-") for name in CATALOGUE)
+    ]
+    assert missing == [], (
+        f"add bad-input cases for {missing} to CATALOGUE (every command that reads a spec "
+        "belongs in SPEC_COMMANDS), or list a command that reads nothing in NO_INPUT"
+    )
+
+
 @pytest.mark.parametrize(
     "name",
     [

@@ -18,10 +18,12 @@ from stripe_contracts.cassettes._vcr import open_cassette
 from stripe_contracts.cassettes.contract import check_cassette, find_operation, format_text
 from stripe_contracts.cassettes.files import CassetteError
 from stripe_contracts.cli import main
-from stripe_contracts.spec import Spec, load_spec
+from stripe_contracts.spec import Spec, VersionSet, load_spec
 from stripe_contracts.validation import Violation
 
 SPEC_2023 = SHARED / "spec3.2023-08-16.json"
+DAHLIA = "2026-05-27.dahlia"
+VERSIONS = ("2023-08-16", DAHLIA)
 SPEC_2020 = SHARED / "spec3.2020-08-27.json"
 FLOW_OPERATIONS = [
     "POST /v1/customers",
@@ -149,8 +151,27 @@ def test_response_violations_and_bypassed_enums(
         ("/status", "warning"),
     ]
     assert not report.valid
-    lenient = check_cassette(write(tmp_path, data), spec_2023, strict=False)
-    assert [p.violation.pointer for p in lenient.errors] == ["/amount_due"]
+
+
+def test_response_fields_of_a_newer_version_are_notes(
+    recorded: dict[str, Any], spec_2023: Spec, tmp_path: Path
+) -> None:
+    # Stripe's dahlia spec defines invoice.parent, 2023-08-16's does not (read from the files).
+    raw = {v: json.loads((SHARED / f"spec3.{v}.json").read_text()) for v in VERSIONS}
+    invoice_props = {v: raw[v]["components"]["schemas"]["invoice"]["properties"] for v in raw}
+    assert "parent" in invoice_props[DAHLIA] and "parent" not in invoice_props["2023-08-16"]
+    data, retrieve = edited(recorded, 4)
+    invoice = response_of(retrieve)
+    invoice["parent"] = None
+    invoice["colour"] = "blue"
+    set_response(retrieve, invoice)
+    versions = VersionSet(spec_2023, [spec_for(DAHLIA)])
+    report = check_cassette(write(tmp_path, data), versions)
+    problems = [(p.violation.pointer, p.severity) for p in report.interactions[0].problems]
+    assert problems == [("/colour", "error"), ("/parent", "note")]
+    assert report.notes[0].violation.added_in == DAHLIA
+    strict = check_cassette(write(tmp_path, data), versions, strict=True)
+    assert [p.violation.pointer for p in strict.errors] == ["/colour", "/parent"]
 
 
 def test_list_responses_are_checked_item_by_item(
@@ -303,16 +324,28 @@ def test_cli_picks_each_recorded_version_from_a_spec_directory(
     old["request"]["headers"]["Stripe-Version"] = ["2020-08-27"]
     data["interactions"].append(old)
     path = write(tmp_path, data)
-    assert main(["cassette", "check", str(path), "--spec", str(SHARED)]) == 1
+    # The 2020 response carries invoice_settings.rendering_options, which the 2023 spec of the
+    # same directory defines: notes (exit 0), violations with --strict.
+    assert main(["cassette", "check", str(path), "--spec", str(SHARED)]) == 0
     out = capsys.readouterr().out
-    assert "Stripe API 2023-08-16]: ok" in out and "Stripe API 2020-08-27]: 2 violations" in out
+    assert "Stripe API 2023-08-16]: ok" in out and "Stripe API 2020-08-27]: 2 notes" in out
+    assert "rendering_options' is not in this version's schema; added in 2023-08-16" in out
+    assert main(["cassette", "check", str(path), "--spec", str(SHARED), "--strict"]) == 1
+    out = capsys.readouterr().out
+    assert "Stripe API 2020-08-27]: 2 violations" in out
 
 
 def test_cli_help(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["cassette", "check", "--help"])
     out = capsys.readouterr().out
-    for text in ("--spec PATH", "--format {text,json}", "--no-strict", "Stripe-Version"):
+    for text in (
+        "--spec PATH",
+        "--format {text,json}",
+        "--strict",
+        "--newer-spec",
+        "Stripe-Version",
+    ):
         assert text in out
 
 

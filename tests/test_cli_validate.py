@@ -28,7 +28,7 @@ def test_valid_files_and_directories_exit_0(
         )
     )
     code, out, _ = run(capsys, str(tmp_path))
-    assert code == 0 and "3 objects in 2 files: all valid (Stripe API 2023-08-16)" in out
+    assert code == 0 and "3 objects in 2 files: all valid (Stripe API 2023-08-16;" in out
 
 
 def test_json_report_lists_every_object_and_keeps_checking_after_a_bad_one(
@@ -52,15 +52,6 @@ def test_json_report_lists_every_object_and_keeps_checking_after_a_bad_one(
     assert [(v["pointer"], v["rule"]) for v in objects[2]["violations"]] == [("/balance", "type")]
     assert objects[3]["violations"] == [] and objects[3]["object"] == "price"
     assert "message" in objects[2]["violations"][0]
-
-
-def test_no_strict_allows_unknown_fields(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    path = tmp_path / "c.json"
-    path.write_text(json.dumps(dict(fixtures_for("2023-08-16")["customer"], new_field=1)))
-    assert run(capsys, str(path))[0] == 1
-    assert run(capsys, "--no-strict", str(path))[0] == 0
 
 
 @pytest.mark.parametrize(

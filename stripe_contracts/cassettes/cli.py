@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from stripe_contracts._cli_options import (
     add_settings_options,
     add_spec_options,
+    add_version_options,
     settings_from_args,
     spec_from_args,
 )
@@ -41,7 +42,9 @@ def add_commands(subparsers: Any) -> None:
         "its query/form parameters and its response body against the spec of the API version "
         "in its Stripe-Version header. Writes nothing. Exit 0 when all are valid, 1 on any "
         "violation, 2 when a cassette or spec cannot be read or no loaded spec is for a "
-        "recorded API version.",
+        "recorded API version. Response fields only a newer spec on hand defines are notes "
+        "(see --newer-spec; --strict makes them violations; notes alone exit 0); events in "
+        "responses are checked through (data.object, previous_attributes keys).",
     )
     check.add_argument(
         "paths",
@@ -59,12 +62,7 @@ def add_commands(subparsers: Any) -> None:
         "interaction is checked against the one its Stripe-Version names (default: "
         "$STRIPE_CONTRACTS_SPEC, then ./schemas/)",
     )
-    check.add_argument(
-        "--no-strict",
-        dest="strict",
-        action="store_false",
-        help="allow response properties the spec does not define",
-    )
+    add_version_options(check)
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.set_defaults(handler=_check)
 
@@ -157,7 +155,13 @@ def _check(args: argparse.Namespace) -> int:
     versions = {
         header(i.request.headers, "Stripe-Version") for items in cassettes.values() for i in items
     }
-    specs = _load_specs(args.spec, {v.split(";")[0].strip() for v in versions if v})
+    from stripe_contracts.spec import VersionSet
+
+    loaded = _load_specs(args.spec, {v.split(";")[0].strip() for v in versions if v})
+    specs = [
+        VersionSet.on_hand(s, sources=args.spec, newer=_newer_than(s, args.newer_spec))
+        for s in loaded
+    ]
     reports = [
         check_interactions(items, specs, path=str(path), strict=args.strict)
         for path, items in cassettes.items()
@@ -165,7 +169,7 @@ def _check(args: argparse.Namespace) -> int:
     if args.format == "json":
         report = {
             "valid": all(r.valid for r in reports) and not unreadable,
-            "specs": [s.api_version for s in specs],
+            "specs": [s.pinned.api_version for s in specs],
             "cassettes": [r.as_dict() for r in reports],
             "unreadable": unreadable,
         }
@@ -175,6 +179,17 @@ def _check(args: argparse.Namespace) -> int:
     if unreadable or any(r.unchecked for r in reports):
         return EXIT_UNCHECKED
     return EXIT_VIOLATIONS if any(r.errors for r in reports) else EXIT_OK
+
+
+def _newer_than(spec: Spec, paths: Sequence[Path]) -> list[Path]:
+    """The --newer-spec files newer than `spec` (several pinned specs may be loaded at once)."""
+    from stripe_contracts.spec import version_date
+    from stripe_contracts.spec._documents import read_document
+
+    pinned = version_date(spec.api_version)
+    return [
+        p for p in paths if version_date(read_document(p, front_end="cli").api_version) > pinned
+    ]
 
 
 def _cassette_files(paths: Sequence[Path]) -> list[tuple[Path, bool]]:

@@ -7,7 +7,9 @@ Each interaction of a cassette is matched to its operation (method + path templa
   violation;
 - its response body is validated against the operation's response schema for the recorded
   status code (or `default`), strictly, as recorded traffic: an enum value Stripe marks
-  `x-stripeBypassValidation` is a warning, not an error.
+  `x-stripeBypassValidation` is a warning, not an error. Given a `VersionSet`, a property or
+  enum value only a newer version defines is a note (Stripe sends them to older versions too);
+  `strict=True` makes notes errors. Events in responses are checked through (`validation`).
 
 The request's `Stripe-Version` header picks the spec when several are loaded. When no loaded
 spec is for that version the interaction is reported as not checked - never validated against
@@ -27,7 +29,7 @@ from stripe_contracts._json import load_json
 from stripe_contracts.cassettes.files import Interaction, header, read_cassette
 from stripe_contracts.cassettes.form import FormDecodeError, coerce, decode_form
 from stripe_contracts.errors import StripeContractsError
-from stripe_contracts.spec import Spec
+from stripe_contracts.spec import Spec, VersionSet
 from stripe_contracts.validation import Violation, validate_as, validate_schema
 
 __all__ = [
@@ -88,6 +90,10 @@ class InteractionReport:
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "warning"]
 
+    @property
+    def notes(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "note"]
+
     def as_dict(self) -> dict[str, JSON]:
         return {
             "index": self.index,
@@ -119,6 +125,10 @@ class CassetteReport:
         return [p for i in self.interactions for p in i.warnings]
 
     @property
+    def notes(self) -> list[Problem]:
+        return [p for i in self.interactions for p in i.notes]
+
+    @property
     def unchecked(self) -> list[InteractionReport]:
         return [i for i in self.interactions if i.not_checked is not None]
 
@@ -135,26 +145,34 @@ class CassetteReport:
         }
 
 
+Specs = Spec | VersionSet
+
+
 def check_cassette(
-    path: str | os.PathLike[str], spec_or_specs: Spec | Sequence[Spec], *, strict: bool = True
+    path: str | os.PathLike[str],
+    spec_or_specs: Specs | Sequence[Specs],
+    *,
+    strict: bool = False,
 ) -> CassetteReport:
     """Check every interaction of the cassette at `path`; `CassetteError` if unreadable.
 
-    `strict=False` allows response properties the spec does not define (request parameters
-    the operation does not define are always violations: Stripe rejects them).
+    With `VersionSet`s, response properties only a newer version defines are notes unless
+    `strict` (request parameters the operation does not define are always violations:
+    Stripe rejects them).
     """
     return check_interactions(read_cassette(path), spec_or_specs, path=str(path), strict=strict)
 
 
 def check_interactions(
     interactions: Sequence[Interaction],
-    spec_or_specs: Spec | Sequence[Spec],
+    spec_or_specs: Specs | Sequence[Specs],
     *,
     path: str = "<cassette>",
-    strict: bool = True,
+    strict: bool = False,
 ) -> CassetteReport:
     """Check interactions already read (or built in memory, e.g. by a synthesizer)."""
-    specs = [spec_or_specs] if isinstance(spec_or_specs, Spec) else list(spec_or_specs)
+    given = [spec_or_specs] if isinstance(spec_or_specs, Specs) else list(spec_or_specs)
+    specs = [s if isinstance(s, VersionSet) else VersionSet(s) for s in given]
     if not specs:
         raise StripeContractsError(
             "check_interactions needs at least one spec", hint="pass a Spec or a list of them"
@@ -162,7 +180,7 @@ def check_interactions(
     return CassetteReport(path, tuple(_check(i, specs, strict) for i in interactions))
 
 
-def _check(interaction: Interaction, specs: list[Spec], strict: bool) -> InteractionReport:
+def _check(interaction: Interaction, specs: list[VersionSet], strict: bool) -> InteractionReport:
     request, response = interaction.request, interaction.response
     url = urlsplit(request.uri)
     recorded = header(request.headers, "Stripe-Version")
@@ -173,9 +191,10 @@ def _check(interaction: Interaction, specs: list[Spec], strict: bool) -> Interac
         status=response.status,
         recorded_version=recorded,
     )
-    spec = _pick_spec(specs, recorded)
-    if isinstance(spec, str):
-        return replace(base, not_checked=spec)
+    versions = _pick_spec(specs, recorded)
+    if isinstance(versions, str):
+        return replace(base, not_checked=versions)
+    spec = versions.pinned
     base = replace(base, api_version=spec.api_version)
     found = find_operation(spec, request.method, url.path)
     if isinstance(found, Violation):
@@ -186,7 +205,7 @@ def _check(interaction: Interaction, specs: list[Spec], strict: bool) -> Interac
         *(Problem("request", v) for v in _check_request(interaction, operation, spec, label)),
         *(
             Problem("response", v)
-            for v in _check_response(interaction, operation, spec, label, strict)
+            for v in _check_response(interaction, operation, versions, label, strict)
         ),
     ]
     return replace(base, operation=label, problems=tuple(problems))
@@ -201,9 +220,9 @@ def _same_version(spec_version: str, recorded: str) -> bool:
     return spec_version == wanted or spec_version.split(".")[0] == wanted.split(".")[0]
 
 
-def _pick_spec(specs: list[Spec], recorded: str | None) -> Spec | str:
+def _pick_spec(specs: list[VersionSet], recorded: str | None) -> VersionSet | str:
     """The spec for the recorded Stripe-Version, or why none can be used."""
-    loaded = ", ".join(s.api_version for s in specs)
+    loaded = ", ".join(s.pinned.api_version for s in specs)
     if recorded is None:
         if len(specs) == 1:
             return specs[0]
@@ -213,7 +232,7 @@ def _pick_spec(specs: list[Spec], recorded: str | None) -> Spec | str:
             "default API version"
         )
     for spec in specs:
-        if _same_version(spec.api_version, recorded):
+        if _same_version(spec.pinned.api_version, recorded):
             return spec
     return (
         f"recorded with Stripe API {recorded}, but no loaded spec is for that version "
@@ -363,8 +382,9 @@ def _resolver(spec: Spec) -> Any:
 
 
 def _check_response(
-    interaction: Interaction, operation: JSON, spec: Spec, label: str, strict: bool
+    interaction: Interaction, operation: JSON, versions: VersionSet, label: str, strict: bool
 ) -> list[Violation]:
+    spec = versions.pinned
     response = interaction.response
     responses: Mapping[str, JSON] = operation.get("responses") or {}
     declared = responses.get(str(response.status)) or responses.get("default")
@@ -385,8 +405,8 @@ def _check_response(
         return [_violation(spec, label, "", "json", "the response body is not JSON")]
     ref = schema.get("$ref")
     if isinstance(ref, str) and ref.startswith(_REF_PREFIX) and len(schema) == 1:
-        return validate_as(body, ref[len(_REF_PREFIX) :], spec, strict=strict, recorded=True)
-    return validate_schema(body, schema, spec, label=label, strict=strict, recorded=True)
+        return validate_as(body, ref[len(_REF_PREFIX) :], versions, strict=strict, recorded=True)
+    return validate_schema(body, schema, versions, label=label, strict=strict, recorded=True)
 
 
 # -- text --------------------------------------------------------------------------------------
@@ -402,17 +422,22 @@ def format_text(reports: Sequence[CassetteReport]) -> str:
             if item.not_checked is not None:
                 lines.append(f"{where}: NOT CHECKED: {item.not_checked}")
                 continue
-            verdict = _counts(len(item.errors), len(item.warnings)) if item.problems else "ok"
+            verdict = (
+                _counts(len(item.errors), len(item.warnings), len(item.notes))
+                if item.problems
+                else "ok"
+            )
             operation = f"{item.operation}, " if item.operation else ""
             lines.append(f"{where} [{operation}Stripe API {item.api_version}]: {verdict}")
             lines.extend(f"      {p.message}" for p in item.problems)
     total = sum(len(r.interactions) for r in reports)
     errors = sum(len(r.errors) for r in reports)
     warnings = sum(len(r.warnings) for r in reports)
+    notes = sum(len(r.notes) for r in reports)
     unchecked = sum(len(r.unchecked) for r in reports)
     summary = f"{total} interactions in {len(reports)} cassette{'s' * (len(reports) != 1)}: "
-    if errors or warnings:
-        summary += _counts(errors, warnings)
+    if errors or warnings or notes:
+        summary += _counts(errors, warnings, notes)
     else:
         summary += "no violations in those checked" if unchecked else "all valid"
     if unchecked:
@@ -421,10 +446,12 @@ def format_text(reports: Sequence[CassetteReport]) -> str:
     return "\n".join(lines)
 
 
-def _counts(errors: int, warnings: int) -> str:
+def _counts(errors: int, warnings: int, notes: int = 0) -> str:
     parts = []
     if errors:
         parts.append(f"{errors} violation{'s' * (errors != 1)}")
     if warnings:
         parts.append(f"{warnings} warning{'s' * (warnings != 1)}")
+    if notes:
+        parts.append(f"{notes} note{'s' * (notes != 1)}")
     return ", ".join(parts)

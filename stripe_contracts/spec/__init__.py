@@ -12,6 +12,7 @@ from stripe_contracts.spec._sources import (
     load_spec,
     specs_on_hand,
 )
+from stripe_contracts.spec.versions import VersionSet, version_date
 
 __all__ = [
     "BUILTIN_SPEC",
@@ -20,9 +21,11 @@ __all__ = [
     "PinnedSpec",
     "Spec",
     "SpecOnHand",
+    "VersionSet",
     "cache_dir",
     "download",
     "is_excerpt",
     "load_spec",
     "specs_on_hand",
+    "version_date",
 ]

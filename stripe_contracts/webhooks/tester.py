@@ -7,11 +7,14 @@ the event, the variant and what the handler answered.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stripe_contracts.webhooks.delivery import Delivery, deliver
 from stripe_contracts.webhooks.orders import Order, stripe_orders
 from stripe_contracts.webhooks.signing import check_webhook_secret
+
+if TYPE_CHECKING:
+    from stripe_contracts.spec import Spec, VersionSet
 
 JSON = Any
 
@@ -23,12 +26,23 @@ class WebhookAssertionError(AssertionError):
 class WebhookTester:
     """Deliver events to one handler and check how it copes."""
 
-    def __init__(self, to: Any, *, secret: str, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        to: Any,
+        *,
+        secret: str,
+        timeout: float = 10.0,
+        spec: Spec | VersionSet | None = None,
+    ) -> None:
         check_webhook_secret(secret, name="secret")
-        self.to, self.secret, self.timeout = to, secret, timeout
+        self.to, self.secret, self.timeout, self.spec = to, secret, timeout, spec
         self.deliveries: list[Delivery] = []
 
     def send(self, events: Sequence[Mapping[str, JSON]], variant: str = "normal") -> list[Delivery]:
+        """Deliver `events`; with a `spec`, each is first checked through (`data.object`,
+        `previous_attributes`) and an invalid one fails before anything is sent."""
+        if self.spec is not None:
+            _check_events(events, self.spec)
         done = deliver(events, self.to, secret=self.secret, variant=variant, timeout=self.timeout)
         self.deliveries.extend(done)
         return done
@@ -112,6 +126,23 @@ class WebhookTester:
                 )
         _expect(self.send([event]), lambda d: d.ok, "a 2xx for the genuine, signed event")
         return done
+
+
+def _check_events(events: Sequence[Mapping[str, JSON]], spec: Spec | VersionSet) -> None:
+    from stripe_contracts.validation import validate
+
+    bad = [
+        f"  {v.message}"
+        for event in events
+        for v in validate(dict(event), spec)
+        if v.severity == "error"
+    ]
+    if bad:
+        raise WebhookAssertionError(
+            f"{len(bad)} contract violations in the events to deliver:\n"
+            + "\n".join(bad)
+            + "\n  hint: events must be what Stripe sends for the pinned API version"
+        )
 
 
 def _state_diff(expected: Any, got: Any) -> str:
