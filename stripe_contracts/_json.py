@@ -29,7 +29,7 @@ def load_json(raw: str | bytes) -> Any:
         value = json.loads(raw, object_pairs_hook=_no_duplicates)
     except RecursionError:
         raise JsonRefused(f"nested more than {MAX_DEPTH} levels deep") from None
-    _check_depth(value)
+    check_depth(value)
     return value
 
 
@@ -42,8 +42,9 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
-def _check_depth(value: Any) -> None:
-    """Iteratively, so a deep value cannot exhaust the recursion it guards."""
+def check_depth(value: Any) -> None:
+    """`JsonRefused` if `value` nests deeper than `MAX_DEPTH`; iteratively, so a deep value
+    cannot exhaust the recursion it guards."""
     stack = [(value, 1)]
     while stack:
         node, depth = stack.pop()

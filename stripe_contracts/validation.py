@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 from stripe_contracts._engines import ENGINES, Compiled, Engine, RawError, compile_schema
+from stripe_contracts._json import MAX_DEPTH, JsonRefused, check_depth
 from stripe_contracts.errors import ContractViolation, StripeContractsError, UnknownObjectType
 from stripe_contracts.spec import Spec
 from stripe_contracts.spec._model import refs_in
@@ -95,13 +96,24 @@ def validate(
     if isinstance(obj, dict) and isinstance(obj.get("object"), str):
         # Hot path: a typed object whose compiled validator is known and that is valid.
         fast = _by_type.get((pinned.key, obj["object"], obj.get("deleted") is True, engine))
-        if fast is not None and obj["object"] != "event" and fast(obj):
-            return []
+        if fast is not None and obj["object"] != "event":
+            try:
+                if fast(obj):
+                    return []
+            except ValueError:
+                pass  # e.g. nested too deep for the engine: refused below with a clear error
     elif not isinstance(obj, dict):
         raise StripeContractsError(
             f"expected a Stripe object (a JSON object), got {type(obj).__name__}",
             hint='pass the parsed JSON of one object, e.g. {"object": "customer", ...}',
         )
+    try:
+        check_depth(obj)
+    except JsonRefused as exc:
+        raise StripeContractsError(
+            f"the object is {exc}: no Stripe object nests that deep",
+            hint=f"Stripe's objects nest about 10 levels; at most {MAX_DEPTH} are read",
+        ) from None
     object_type = obj.get("object")
     if object_type == "list" and isinstance(obj.get("data"), list):
         found: list[Violation] = []

@@ -300,3 +300,16 @@ def test_other_versions_examples_report_drift_without_crashing(object_type: str)
     if object_type == "payment_intent":
         assert ("/charges", "unknown-property") in pointers(drift[VERSIONS])
         assert ("/latest_charge", "unknown-property") in pointers(drift[VERSIONS[::-1]])
+
+
+def test_a_python_object_nested_hundreds_deep_is_a_clear_error() -> None:
+    """The CLI refuses deep JSON when it reads a file; a dict handed to validate() directly
+    must get the same clear refusal, not the engine's recursion error."""
+    deep: dict[str, Any] = {"id": "cus_1", "object": "customer", "metadata": {}}
+    node = deep["metadata"]
+    for _ in range(300):
+        node["k"] = {}
+        node = node["k"]
+    for engine in ENGINES:
+        with pytest.raises(StripeContractsError, match="nested more than 100 levels deep"):
+            validate(deep, spec_for("2023-08-16"), engine=engine)  # type: ignore[arg-type]
