@@ -219,3 +219,22 @@ def test_generate_passes_over_check_steps(tmp_path: Path) -> None:
     args = ["generate", "--scenario-file", str(EXAMPLES / "e2e.yaml"), "--spec", DAHLIA]
     assert main([*args, "--out", str(out)]) == 0
     assert (out / "manifest.json").is_file()
+
+
+def test_the_same_file_runs_in_python_against_the_wsgi_app_its_checks_get_from() -> None:
+    spec = spec_for("2026-05-27.dahlia")
+    scenario_file = load_scenario_file(EXAMPLES / "e2e.yaml")
+    run = run_against_app(scenario_file, spec, deliver_to=billing_app(), secret=SECRET)
+    assert [s.answer for s in run.steps if s.verb == "check"][-1] == {
+        "status": "canceled",
+        "entitlements": [],
+    }
+    ignoring = billing_app(ignore=("invoice.payment_failed",))
+    with pytest.raises(StepExpectationFailed, match=r"step 13 \(check\): GET /state/cus_"):
+        run_against_app(scenario_file, spec, deliver_to=ignoring, secret=SECRET)
+
+    def handler(payload: bytes, headers: dict[str, str]) -> int:
+        return 200
+
+    with pytest.raises(UserFileError, match=r"step 4 \(check\).*plain handler callable"):
+        run_against_app(scenario_file, spec, deliver_to=handler, secret=SECRET)

@@ -206,10 +206,16 @@ class WsgiTransport:
         self.app, self.path = app, path
 
     def post(self, payload: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        return self.request("POST", self.path, payload, headers)
+
+    def request(
+        self, method: str, target: str, payload: bytes, headers: dict[str, str]
+    ) -> tuple[int, bytes]:
+        path, _, query = target.partition("?")
         environ = {
-            "REQUEST_METHOD": "POST",
-            "PATH_INFO": self.path,
-            "QUERY_STRING": "",
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
             "SERVER_NAME": "127.0.0.1",
             "SERVER_PORT": "80",
             "SERVER_PROTOCOL": "HTTP/1.1",
@@ -247,7 +253,12 @@ class AsgiTransport:
         self.app, self.timeout, self.path = app, timeout, path
 
     def post(self, payload: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
-        call = asyncio.wait_for(self._call(payload, headers), self.timeout)
+        return self.request("POST", self.path, payload, headers)
+
+    def request(
+        self, method: str, target: str, payload: bytes, headers: dict[str, str]
+    ) -> tuple[int, bytes]:
+        call = asyncio.wait_for(self._call(method, target, payload, headers), self.timeout)
         try:
             asyncio.get_running_loop()
         except RuntimeError:  # no loop here: the usual case
@@ -256,16 +267,19 @@ class AsgiTransport:
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
             return pool.submit(asyncio.run, call).result()
 
-    async def _call(self, payload: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    async def _call(
+        self, method: str, target: str, payload: bytes, headers: dict[str, str]
+    ) -> tuple[int, bytes]:
+        path, _, query = target.partition("?")
         scope = {
             "type": "http",
             "asgi": {"version": "3.0"},
             "http_version": "1.1",
-            "method": "POST",
+            "method": method,
             "scheme": "http",
-            "path": self.path,
-            "raw_path": self.path.encode(),
-            "query_string": b"",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": query.encode(),
             "root_path": "",
             "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()]
             + [(b"content-length", str(len(payload)).encode())],
@@ -308,6 +322,23 @@ def check_loopback_url(url: str, *, what: str = "webhook URL") -> None:
             f"{what} {url!r} is not on this machine",
             hint="tests deliver only to loopback: use http://127.0.0.1:PORT/...",
         )
+
+
+def get_from(to: Any, target: str, *, timeout: float) -> tuple[int, bytes]:
+    """GET `target` from the app `deliver` posts to: a path of a WSGI or ASGI app, or a
+    loopback URL (a path is taken under `to` when `to` is a URL)."""
+    if isinstance(to, str) or not target.startswith("/"):
+        if target.startswith("/"):
+            parts = urllib.parse.urlsplit(to)
+            target = f"{parts.scheme}://{parts.netloc}{target}"
+        return loopback_get(target, timeout=timeout)
+    transport = transport_for(to, timeout=timeout)
+    if not isinstance(transport, WsgiTransport | AsgiTransport):
+        raise InvalidArgument(
+            f"get: {target!r} is a path, and a plain handler callable has no paths",
+            hint="deliver to a WSGI or ASGI app or a URL, or use `call:` with checks=",
+        )
+    return transport.request("GET", target, b"", {"Accept": "application/json"})
 
 
 def loopback_get(url: str, *, timeout: float) -> tuple[int, bytes]:

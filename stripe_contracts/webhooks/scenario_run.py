@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +31,7 @@ from stripe_contracts.webhooks.delivery import (
     Delivery,
     check_loopback_url,
     deliver,
-    loopback_get,
+    get_from,
     transport_for,
 )
 from stripe_contracts.webhooks.signing import check_webhook_secret
@@ -134,9 +133,9 @@ def _probe(
             raise StepExpectationFailed(f"check {name!r} failed: {exc}", hint="") from None
         where = f"check {name!r}"
     else:
-        url = _url(arguments["get"], scenario, deliver_to)
-        answer = _get_json(url, timeout)
-        where = f"GET {url}"
+        target = _target(arguments["get"], scenario)
+        answer = _get_json(deliver_to, target, timeout)
+        where = f"GET {target}"
     if wanted is not None and not has_fields(answer, wanted):
         shown = {k: answer.get(k) for k in wanted} if isinstance(answer, dict) else answer
         raise StepExpectationFailed(
@@ -146,40 +145,33 @@ def _probe(
     return answer
 
 
-def _url(template: str, scenario: Scenario, deliver_to: Any) -> str:
-    url = template
+def _target(template: str, scenario: Scenario) -> str:
+    target = template
     for kind in PLACEHOLDERS:
-        if "{" + kind + "}" in url:
+        if "{" + kind + "}" in target:
             ids = [o["id"] for o in scenario.current.objects.values() if o.get("object") == kind]
             if not ids:
                 raise InvalidArgument(f"get: no {kind} exists yet for {{{kind}}}", hint="")
-            url = url.replace("{" + kind + "}", ids[-1])
-    if url.startswith("/"):
-        if not isinstance(deliver_to, str):
-            raise InvalidArgument(
-                f"get: {template!r} is a path, and the app is not on a URL",
-                hint="give a full http://127.0.0.1:PORT/... URL, or use `call:` with checks=",
-            )
-        parts = urllib.parse.urlsplit(deliver_to)
-        url = f"{parts.scheme}://{parts.netloc}{url}"
-    check_loopback_url(url, what="check URL")  # refused before any request, as exit 2
-    return url
+            target = target.replace("{" + kind + "}", ids[-1])
+    if not target.startswith("/"):
+        check_loopback_url(target, what="check URL")  # refused before any request, as exit 2
+    return target
 
 
-def _get_json(url: str, timeout: float) -> JSON:
+def _get_json(deliver_to: Any, target: str, timeout: float) -> JSON:
     try:
-        status, body = loopback_get(url, timeout=timeout)
+        status, body = get_from(deliver_to, target, timeout=timeout)
     except OSError as exc:
         raise StepExpectationFailed(
-            f"GET {url} failed: {exc}", hint="is the app running on this URL?"
+            f"GET {target} failed: {exc}", hint="is the app running on this URL?"
         ) from None
     if not 200 <= status < 300:
-        raise StepExpectationFailed(f"GET {url} answered {status} {body[:200]!r}", hint="")
+        raise StepExpectationFailed(f"GET {target} answered {status} {body[:200]!r}", hint="")
     try:
         return json.loads(body)
     except ValueError:
         raise StepExpectationFailed(
-            f"GET {url} answered {body[:200]!r}, not JSON", hint="a check reads a JSON answer"
+            f"GET {target} answered {body[:200]!r}, not JSON", hint="a check reads a JSON answer"
         ) from None
 
 
