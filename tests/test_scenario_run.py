@@ -238,3 +238,20 @@ def test_the_same_file_runs_in_python_against_the_wsgi_app_its_checks_get_from()
 
     with pytest.raises(UserFileError, match=r"step 4 \(check\).*plain handler callable"):
         run_against_app(scenario_file, spec, deliver_to=handler, secret=SECRET)
+
+
+def test_scenario_steps_built_in_python_run_against_the_app() -> None:
+    from stripe_contracts.scenarios.steps import ScenarioSteps
+
+    spec = spec_for("2026-05-27.dahlia")
+    steps = (
+        ScenarioSteps(spec, name="upgrade")
+        .attach_payment_method(card="success")
+        .subscribe(items=[{"price": "standard_monthly"}])
+        .check(get="/state/{customer}", expect={"entitlements": ["basic_features"]})
+        .change_price("advanced_monthly")
+        .check(get="/state/{customer}", expect={"entitlements": ["basic_features"]})
+    )
+    with pytest.raises(StepExpectationFailed, match=r"<upgrade>: step 5 \(check\)"):
+        run_against_app(steps.as_file(), spec, deliver_to=billing_app(), secret=SECRET)
+    assert steps.events[-1]["type"] == "entitlements.active_entitlement_summary.updated"

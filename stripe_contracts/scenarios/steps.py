@@ -141,6 +141,17 @@ class ScenarioSteps:
         """The objects of this moment have these fields, e.g. `subscription={"status": ...}`."""
         return self._add("expect", **fields_by_type)
 
+    def check(
+        self,
+        *,
+        get: str | None = None,
+        call: str | None = None,
+        expect: dict[str, JSON] | None = None,
+    ) -> ScenarioSteps:
+        """Probe the app here when run by `webhooks.scenario_run.run_against_app(steps.as_file(),
+        ...)`: `get` a path of it or `call` a check by name; its JSON answer has `expect`."""
+        return self._add("check", get=get, call=call, expect=expect)
+
     def _add(self, verb: str, **arguments: JSON) -> ScenarioSteps:
         given = {key: value for key, value in arguments.items() if value is not None}
         self.data["steps"].append({verb: given})
