@@ -357,3 +357,24 @@ def test_cli_settings_reach_the_bundle_and_bad_ones_are_usage_errors(
     assert "--retries 'soon'" in capsys.readouterr().err
     assert main([*args[:-2], "--retries", "5,3", "--out", str(tmp_path / "d")]) == 2
     assert not (tmp_path / "c").exists() and not (tmp_path / "d").exists()
+
+
+def test_a_notice_is_sent_when_the_clock_reaches_it_however_the_clock_is_moved() -> None:
+    """Moving the clock in two steps (10 days, then to period end) sends the renewal's
+    invoice.upcoming once, as one move does: a notice beyond the first move is not lost."""
+    from stripe_contracts.scenarios import Scenario
+
+    spec = spec_for("2023-08-16")
+    counts = []
+    for moves in ([None], [10, None]):
+        scenario = Scenario(spec, seed=6)
+        scenario.create_customer().attach_payment_method().create_subscription()
+        for days in moves:
+            if days is None:
+                scenario.advance_to_period_end()
+            else:
+                scenario.advance(days=days)
+        types = [e["type"] for e in build_events(scenario.states, spec)]
+        counts.append(types.count("invoice.upcoming"))
+        assert types.index("invoice.upcoming") < len(types) - types[::-1].index("invoice.created")
+    assert counts == [1, 1]

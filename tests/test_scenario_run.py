@@ -99,7 +99,7 @@ def test_the_e2e_scenario_passes_against_a_correct_app_over_http(
         assert run_cli(url) == 0
     out = capsys.readouterr().out
     assert "passed: 21 steps" in out
-    assert "step 10 (advance): ok, delivered invoice.created" in out
+    assert "step 10 (advance): ok, delivered invoice.upcoming, invoice.created" in out
     [record] = app.extensions["state"].values()
     assert record == {"status": "canceled", "entitlements": []}
 

@@ -357,7 +357,9 @@ class Scenario:
             if step is None or step[0] > target:
                 break
             when, phase, notices = step
+            key = self._cycle_key(self.phase)
             self._push(when, phase, request=False, notices=notices)
+            self._sent.update((notice, key) for notice in notices)  # sent once it happened
         if self.now < target:
             self.states.append(
                 replace(self.current, time=target, request=None, idempotency_key=None, notices=())
@@ -410,10 +412,7 @@ class Scenario:
             steps.append((change[0], change[1], ()))
         if not steps:
             return None
-        when, next_phase, notices = min(steps, key=lambda step: (step[0], not step[2]))
-        if notices:
-            self._sent.add((notices[0], self._cycle_key(phase)))
-        return when, next_phase, notices
+        return min(steps, key=lambda step: (step[0], not step[2]))
 
     def _notices(self, phase: Phase, end: int) -> list[tuple[int, str]]:
         """Time-based events still to come before the next automatic invoice."""
