@@ -366,3 +366,28 @@ def test_2023_invoices_carry_the_subscriptions_metadata() -> None:
         subscription={"metadata": {"plan": "pro"}}
     )
     assert graph.invoice["subscription_details"] == {"metadata": {"plan": "pro"}}
+
+
+@pytest.mark.parametrize("version", ERAS)
+def test_values_stripes_examples_show_for_a_plain_account(version: str) -> None:
+    """Values the model sets because Stripe's example objects show them (fixtures3): the
+    account issues its own invoices (issuer.type "self"), a card shows its own brand, a
+    payment method has empty metadata, a paid charge has a receipt page."""
+    example = fixtures_for(ERAS[version])
+    objects = everything(version)[0]
+    for invoice in of_type(objects, "invoice"):
+        if "issuer" in invoice:
+            assert (
+                invoice["issuer"]
+                == {"type": "self"}
+                == {"type": example["invoice"]["issuer"]["type"]}
+            )
+    for sub in of_type(objects, "subscription"):
+        if "issuer" in sub.get("invoice_settings", {}):
+            assert sub["invoice_settings"]["issuer"] == {"type": "self"}
+    for pm in of_type(objects, "payment_method"):
+        assert pm["metadata"] == {}
+        if "display_brand" in pm["card"]:
+            assert pm["card"]["display_brand"] == pm["card"]["brand"]
+    for charge in of_type(objects, "charge"):
+        assert (charge["receipt_url"] is not None) is charge["paid"]

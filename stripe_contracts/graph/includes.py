@@ -46,8 +46,8 @@ def include(
             for o in objects.values()
             if member and o.get("object") == member and o.get(owner_field) == node_id
         ]
-        listing = {"object": "list", "data": data, "has_more": False, "url": ""}
-        listing["url"] = f"/v1/{kind}s/{node_id}/{path}"
+        url = f"/v1/{kind}s/{node_id}/{path}"
+        listing = {"object": "list", "data": data, "has_more": False, "url": url}
         if kind != "invoice":
             listing["total_count"] = len(data)
         return listing

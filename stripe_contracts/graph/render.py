@@ -82,9 +82,11 @@ def render(model: BillingModel, spec: Spec) -> dict[str, dict[str, JSON]]:
                 },
                 "card": {
                     **_card_details(card),
+                    "display_brand": card.brand,  # a plain card shows its own brand
                     "networks": {"available": [card.brand], "preferred": None},
                     "three_d_secure_usage": {"supported": True},
                 },
+                "metadata": {},
                 # API reference, payment_method.allow_redisplay: "unspecified" unless the
                 # integration or Checkout says whether it may be shown again
                 "allow_redisplay": "unspecified",
@@ -304,6 +306,10 @@ def render_charge(spec: Spec, m: BillingModel, charge: Charge) -> dict[str, JSON
             "receipt_email": m.person.email,
             "balance_transaction": None,
             "calculated_statement_descriptor": "STRIPE CONTRACTS",
+            # a paid charge has a receipt page (charge.receipt_url; Stripe's example charge)
+            "receipt_url": f"https://pay.stripe.com/receipts/payment/{charge.id}"
+            if charge.succeeded
+            else None,
             "livemode": False,
             "metadata": {},
             "refunds": {
@@ -444,6 +450,7 @@ def render_subscription(
                 "payment_method_options": None,
             },
             "automatic_tax": {"enabled": False},
+            "invoice_settings": {"issuer": {"type": "self"}},  # as on the invoice
             "discount": render_discount(spec, m),
             "discounts": [m.plan.coupon.discount_id] if m.plan.coupon else [],
             # API-created subscriptions are flexible from 2025-09-30.clover on

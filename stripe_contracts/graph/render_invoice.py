@@ -244,11 +244,10 @@ def _line_parent(line: Line, sub_id: str | None) -> dict[str, JSON]:
 
 def _pricing(line: Line) -> dict[str, JSON]:
     price = line.item.price
-    unit = price.unit_amount if price.unit_amount is not None else None
     return {
         "type": "price_details",
         "price_details": {"price": price.id, "product": price.product.id},
-        "unit_amount_decimal": None if unit is None else str(unit),
+        "unit_amount_decimal": None if price.unit_amount is None else str(price.unit_amount),
     }
 
 
@@ -321,6 +320,9 @@ def render_invoice(spec: Spec, m: BillingModel, out: dict[str, JSON]) -> dict[st
             ),
             "account_country": "US",
             "account_name": "Stripe Contracts Test Account",
+            # the account bills for itself, not for a connected account (API reference,
+            # invoice.issuer.type "self"; Stripe's examples of 2026 say the same)
+            "issuer": {"type": "self"},
             "livemode": False,
             "hosted_invoice_url": f"https://invoice.stripe.com/i/acct_test/{inv.id}"
             if finalized
