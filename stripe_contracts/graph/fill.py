@@ -13,7 +13,7 @@ from collections.abc import Collection
 from typing import Any
 
 from stripe_contracts.spec import Spec
-from stripe_contracts.spec.presence import is_includable
+from stripe_contracts.spec.presence import INCLUDABLE_BY_SCHEMA
 from stripe_contracts.spec.skeleton import skeleton, skeleton_of
 
 JSON = Any
@@ -33,8 +33,10 @@ def fill(
     name = spec.schema_name_for(object_type)
     obj = skeleton(spec, name)
     schema = spec.schema(name)
-    keep = {*(schema.get("required") or ()), *include}
-    values = {k: v for k, v in values.items() if k in keep or not is_includable(name, k)}
+    dropped = INCLUDABLE_BY_SCHEMA.get(name, frozenset()) - set(include)
+    dropped -= set(schema.get("required") or ())  # required in this version: always sent
+    if dropped:
+        values = {k: v for k, v in values.items() if k not in dropped}
     _merge(spec, schema, obj, values)
     return obj
 

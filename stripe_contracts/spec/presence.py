@@ -49,6 +49,12 @@ def is_includable(schema_name: str | None, prop: str) -> bool:
     return (schema_name or "", prop) in INCLUDABLE
 
 
+#: schema name -> its includable properties (most schemas have none).
+INCLUDABLE_BY_SCHEMA: dict[str, frozenset[str]] = {}
+for _schema, _prop in INCLUDABLE:
+    INCLUDABLE_BY_SCHEMA[_schema] = INCLUDABLE_BY_SCHEMA.get(_schema, frozenset()) | {_prop}
+
+
 def sent_by_default(
     schema_name: str | None, name: str, prop: JSON, required: set[str] | frozenset[str]
 ) -> bool:
