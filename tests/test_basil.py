@@ -175,3 +175,22 @@ def test_subscriptions_created_by_the_api_are_flexible() -> None:
     """https://docs.stripe.com/changelog/clover/2025-09-30/billing-mode-default-flexible"""
     sub = GraphBuilder(spec=dahlia(), seed=4).subscription().subscription
     assert sub is not None and sub["billing_mode"]["type"] == "flexible"
+
+
+@pytest.mark.parametrize("name", ["upgrade", "downgrade"])
+def test_every_line_and_item_is_priced_at_its_amount_per_unit(name: str) -> None:
+    """A line's amount is its unit amount times its quantity (the spec's descriptions of
+    `amount` and `pricing.unit_amount_decimal`), prorations included."""
+    from decimal import Decimal
+
+    scenario, _ = flow(name)
+    checked = 0
+    for obj in scenario.latest_objects().values():
+        lines = obj["lines"]["data"] if obj["object"] == "invoice" else []
+        if obj["object"] == "invoiceitem":
+            lines = [obj]
+        for line in lines:
+            unit = Decimal(line["pricing"]["unit_amount_decimal"])
+            assert unit * line["quantity"] == line["amount"], line["id"]
+            checked += 1
+    assert checked >= 4

@@ -244,10 +244,13 @@ def _line_parent(line: Line, sub_id: str | None) -> dict[str, JSON]:
 
 def _pricing(line: Line) -> dict[str, JSON]:
     price = line.item.price
+    unit: float | int | None = price.unit_amount
+    if line.proration:  # a proration is priced at its prorated amount per unit
+        unit = line.amount / line.item.quantity
     return {
         "type": "price_details",
         "price_details": {"price": price.id, "product": price.product.id},
-        "unit_amount_decimal": None if price.unit_amount is None else str(price.unit_amount),
+        "unit_amount_decimal": None if unit is None else f"{unit:.12g}",
     }
 
 
