@@ -128,8 +128,15 @@ class _Recording(Scenario):
     def confirm_payment(self) -> Scenario:
         return self._record("confirm_payment", super().confirm_payment)
 
-    def update_items(self, items: list[dict[str, JSON]]) -> Scenario:
-        return self._record("update_items", super().update_items, items=items)
+    def update_items(
+        self, items: list[dict[str, JSON]], *, proration_behavior: str = "create_prorations"
+    ) -> Scenario:
+        return self._record(
+            "update_items",
+            super().update_items,
+            items=items,
+            proration_behavior=proration_behavior,
+        )
 
     def cancel(self, *, at_period_end: bool = False) -> Scenario:
         return self._record("cancel", super().cancel, at_period_end=at_period_end)

@@ -146,11 +146,19 @@ def _retrieve_subscription(scenario: Scenario, state: State) -> list[tuple[Call,
 
 
 def _update_items(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
+    return _items_update(state, "create_prorations")
+
+
+def _update_items_unprorated(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
+    return _items_update(state, "none")
+
+
+def _items_update(state: State, proration_behavior: str) -> list[tuple[Call, JSON]]:
     sub = state.model.subscription
     assert sub is not None
     body = {
         "items": [{"id": i.id, "price": i.price.id, "quantity": i.quantity} for i in sub.items],
-        "proration_behavior": "create_prorations",
+        "proration_behavior": proration_behavior,
     }
     return [(("POST", f"/v1/subscriptions/{sub.id}", {}, body), state.objects[sub.id])]
 
@@ -208,6 +216,7 @@ CALLS: dict[str, Callable[[Scenario, State], list[tuple[Call, JSON]]]] = {
     "create_subscription": _subscribe,
     "confirm_payment": _retrieve_subscription,  # the client confirmed; the server looks again
     "update_items": _update_items,
+    "update_items_unprorated": _update_items_unprorated,
     "cancel": _cancel,
     "cancel_at_period_end": _cancel_at_period_end,
     "create_invoice_item": _invoice_item,

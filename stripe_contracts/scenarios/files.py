@@ -36,6 +36,7 @@ VERBS = (
     "advance",
     "update_items",
     "change_price",
+    "change_quantity",
     "confirm_payment",
     "cancel",
     "expect_event",
@@ -195,11 +196,22 @@ def _advance(scenario: Scenario, arguments: JSON) -> None:
 
 
 def _update_items(scenario: Scenario, arguments: JSON) -> None:
-    scenario.update_items(list(arguments["items"]))
+    scenario.update_items(
+        list(arguments["items"]),
+        proration_behavior=arguments.get("proration_behavior", "create_prorations"),
+    )
 
 
 def _change_price(scenario: Scenario, arguments: JSON) -> None:
     scenario.update_items([{"price": arguments["price"], "quantity": arguments.get("quantity", 1)}])
+
+
+def _change_quantity(scenario: Scenario, arguments: JSON) -> None:
+    scenario.change_quantity(
+        arguments["quantity"],
+        price=arguments.get("price"),
+        proration_behavior=arguments.get("proration_behavior", "create_prorations"),
+    )
 
 
 def _confirm(scenario: Scenario, arguments: JSON) -> None:
@@ -268,6 +280,7 @@ _STEPS = {
     "advance": _advance,
     "update_items": _update_items,
     "change_price": _change_price,
+    "change_quantity": _change_quantity,
     "confirm_payment": _confirm,
     "cancel": _cancel,
     "expect": _expect,

@@ -127,6 +127,14 @@ class ScenarioSteps:
     def change_price(self, price: str, *, quantity: int | None = None) -> ScenarioSteps:
         return self._add("change_price", price=price, quantity=quantity)
 
+    def change_quantity(
+        self, quantity: int, *, price: str | None = None, proration_behavior: str | None = None
+    ) -> ScenarioSteps:
+        """Set the quantity of the item of `price` (needed only when there are several)."""
+        return self._add(
+            "change_quantity", quantity=quantity, price=price, proration_behavior=proration_behavior
+        )
+
     def confirm_payment(self) -> ScenarioSteps:
         return self._add("confirm_payment")
 
