@@ -116,8 +116,12 @@ class _Recording(Scenario):
     def attach_payment_method(self, card: str | None = None) -> Scenario:
         return self._record("attach_payment_method", super().attach_payment_method, card=card)
 
-    def create_subscription(self) -> Scenario:
-        return self._record("create_subscription", super().create_subscription)
+    def create_subscription(
+        self, *, coupon: str | dict[str, JSON] | None = None, metadata: JSON = None
+    ) -> Scenario:
+        return self._record(
+            "create_subscription", super().create_subscription, coupon=coupon, metadata=metadata
+        )
 
     def create_invoice_item(self) -> Scenario:
         return self._record("create_invoice_item", super().create_invoice_item)

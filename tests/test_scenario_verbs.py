@@ -38,6 +38,10 @@ CATALOG: dict[str, JSON] = {
         *DEFAULT_CATALOG["prices"],
     ],
 }
+CATALOG["coupons"] = [
+    {"key": "quarter_off", "percent_off": 25, "name": "25% off"},
+    {"key": "five_off", "id": "FIVEOFF", "amount_off": 500, "currency": "usd"},
+]
 #: The first billing period of seed 0 runs 2024-01-31 to 2024-02-29: 29 days, so its middle is
 #: 14.5 days in (the month-end anchor, https://docs.stripe.com/billing/subscriptions/billing-cycle).
 HALF_PERIOD_HOURS = 29 * 24 / 2
@@ -150,6 +154,90 @@ def test_the_files_proration_behaviors_are_values_stripe_takes(version: str) -> 
     assert schema_enum("$defs", "proration_behavior") <= allowed
 
 
+# -- coupons ----------------------------------------------------------------------------------
+
+
+def form_properties(version: str, path: str) -> set[str]:
+    operation = raw_spec(version)["paths"][path]["post"]
+    return set(
+        operation["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"][
+            "properties"
+        ]
+    )
+
+
+def test_a_coupon_applied_mid_period_discounts_the_next_invoice_not_the_issued_one() -> None:
+    # Stripe: "Once an invoice is finalized, monetary values ... become uneditable" (the spec's
+    # description of POST /v1/invoices/{invoice}); the coupon reduces invoices by a
+    # percentage (https://docs.stripe.com/billing/subscriptions/coupons)
+    description = raw_spec("2023-08-16")["paths"]["/v1/invoices/{invoice}"]["post"]["description"]
+    assert "become uneditable" in description
+    steps = subscribed().advance(days=10)
+    paid_before = steps.graph.invoice["amount_paid"]
+    events = events_after(steps, lambda s: s.apply_coupon("quarter_off"))
+    assert types(events) == ["customer.discount.created", "customer.subscription.updated"]
+    assert steps.graph.invoice["amount_paid"] == paid_before == 1000
+    assert steps.graph.invoice["discount"] is None
+    discount = events[0]["data"]["object"]
+    subscription = events[1]["data"]
+    assert (
+        discount["object"] == "discount"
+        and discount["subscription"] == subscription["object"]["id"]
+    )
+    assert discount["start"] == events[0]["created"] and discount["coupon"]["percent_off"] == 25
+    assert subscription["object"]["discount"]["id"] == discount["id"]
+    assert subscription["previous_attributes"] == {"discount": None}
+    invoice = renewal(steps)
+    assert (invoice["subtotal"], invoice["total"]) == (1000, 750)
+    assert invoice["total_discount_amounts"] == [{"amount": 250, "discount": discount["id"]}]
+
+
+def test_the_discount_event_is_one_stripe_sends_in_every_version() -> None:
+    for version in VERSIONS:
+        events = raw_spec(version)["paths"]["/v1/webhook_endpoints"]["post"]["requestBody"]
+        assert "customer.discount.created" in json.dumps(events), version
+
+
+def test_a_coupon_at_signup_discounts_the_first_invoice_with_the_catalogs_id() -> None:
+    # a coupon id is a "Unique string of your choice" (POST /v1/coupons `id` in the spec)
+    steps = ScenarioSteps(spec_for("2023-08-16"), catalog=CATALOG).attach_payment_method()
+    steps.subscribe(items=[{"price": "seat_monthly"}], coupon="five_off", metadata={"plan": "x"})
+    assert "customer.discount.created" in types(steps.events)
+    invoice, subscription = steps.graph.invoice, steps.graph.subscription
+    assert invoice["amount_paid"] == 1000 - 500
+    assert subscription is not None and subscription["discount"]["coupon"]["id"] == "FIVEOFF"
+    assert subscription["metadata"] == {"plan": "x"}
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_coupon_steps_validate_and_their_cassette_sends_parameters_the_spec_takes(
+    version: str,
+) -> None:
+    steps = subscribed(version).advance(days=4).apply_coupon("quarter_off")
+    steps.advance(to="period_end").change_quantity(2).advance(to="period_end")
+    assert_all_valid(steps)
+    posts = [
+        i["request"]
+        for i in cassette_for(steps.scenario)["interactions"]
+        if i["request"]["method"] == "POST" and "coupon" in i["request"]["body"]
+    ]
+    [applied] = posts
+    allowed = form_properties(version, "/v1/subscriptions/{subscription_exposed_id}")
+    keys = {key.split("[")[0] for key in parse_qs(applied["body"])}
+    assert keys <= allowed and keys & {"coupon", "discounts"}
+
+
+def test_payment_behavior_on_subscribe_leaves_the_subscription_incomplete() -> None:
+    # default_incomplete: "the subscription is created in `incomplete` status" until the
+    # first payment is confirmed (the parameter's description in the spec)
+    properties = raw_spec("2023-08-16")["paths"]["/v1/subscriptions"]["post"]["requestBody"]
+    assert "default_incomplete" in json.dumps(properties)
+    steps = ScenarioSteps(spec_for("2023-08-16"), catalog=CATALOG).attach_payment_method()
+    steps.subscribe(items=[{"price": "seat_monthly"}], payment_behavior="default_incomplete")
+    assert steps.graph.subscription is not None
+    assert steps.graph.subscription["status"] == "incomplete"
+
+
 # -- bad input ----------------------------------------------------------------------------------
 
 
@@ -185,6 +273,22 @@ SUBSCRIBE = [
             [{"change_quantity": {"quantity": 2}}],
             ["step 1 (change_quantity)", "needs a subscription"],
         ),
+        (
+            [*SUBSCRIBE, {"apply_coupon": {"coupon": "quarter_of"}}],
+            ["step 3 (apply_coupon)", "'quarter_of'", "did you mean 'quarter_off'"],
+        ),
+        (
+            [
+                *SUBSCRIBE,
+                {"apply_coupon": {"coupon": "quarter_off"}},
+                {"apply_coupon": {"coupon": "five_off"}},
+            ],
+            ["step 4 (apply_coupon)", "already has coupon"],
+        ),
+        (
+            [*SUBSCRIBE, {"apply_coupon": {"percent_off": 10}}],
+            ["step 3", "unknown key 'percent_off'"],
+        ),
     ],
 )
 def test_bad_steps_exit_2_naming_file_step_and_field_and_write_nothing(
@@ -213,3 +317,20 @@ def test_the_synthesized_cassette_sends_the_quantity_and_proration_behavior() ->
     [update] = updates
     body = parse_qs(update["body"])
     assert body["items[0][quantity]"] == ["3"] and body["proration_behavior"] == ["none"]
+
+
+def test_a_catalog_coupon_taking_an_amount_off_needs_its_currency(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # POST /v1/coupons `currency`: "(required if `amount_off` is passed)" (the spec)
+    properties = raw_spec("2023-08-16")["paths"]["/v1/coupons"]["post"]["requestBody"]
+    assert "required if `amount_off` is passed" in json.dumps(properties)
+    path = write_files(tmp_path, [*SUBSCRIBE])
+    catalog = {**CATALOG, "coupons": [{"key": "five_off", "amount_off": 500}]}
+    (tmp_path / "catalog.json").write_text(json.dumps(catalog))
+    out = tmp_path / "out"
+    args = ["generate", "--scenario-file", str(path), "--spec", DAHLIA, "--out", str(out)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "catalog.json" in err and "coupons[0]" in err, err
+    assert not out.exists()

@@ -37,6 +37,7 @@ VERBS = (
     "update_items",
     "change_price",
     "change_quantity",
+    "apply_coupon",
     "confirm_payment",
     "cancel",
     "expect_event",
@@ -176,7 +177,9 @@ def _attach(scenario: Scenario, arguments: JSON) -> None:
 
 
 def _subscribe(scenario: Scenario, arguments: JSON) -> None:
-    scenario.create_subscription()
+    if "payment_behavior" in arguments:
+        scenario.configure(payment_behavior=arguments["payment_behavior"])
+    scenario.create_subscription(coupon=arguments.get("coupon"), metadata=arguments.get("metadata"))
 
 
 def _advance(scenario: Scenario, arguments: JSON) -> None:
@@ -212,6 +215,10 @@ def _change_quantity(scenario: Scenario, arguments: JSON) -> None:
         price=arguments.get("price"),
         proration_behavior=arguments.get("proration_behavior", "create_prorations"),
     )
+
+
+def _apply_coupon(scenario: Scenario, arguments: JSON) -> None:
+    scenario.apply_coupon(arguments["coupon"])
 
 
 def _confirm(scenario: Scenario, arguments: JSON) -> None:
@@ -281,6 +288,7 @@ _STEPS = {
     "update_items": _update_items,
     "change_price": _change_price,
     "change_quantity": _change_quantity,
+    "apply_coupon": _apply_coupon,
     "confirm_payment": _confirm,
     "cancel": _cancel,
     "expect": _expect,

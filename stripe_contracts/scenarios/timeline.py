@@ -27,7 +27,7 @@ from stripe_contracts.graph.model import (
     make_plan,
     snapshot,
 )
-from stripe_contracts.graph.money import format_money
+from stripe_contracts.graph.money import Coupon, format_money, parse_coupon
 from stripe_contracts.graph.people import fake_card
 from stripe_contracts.graph.render import render, render_entitlement_summary
 from stripe_contracts.graph.settings import DEFAULT_SETTINGS, BillingSettings
@@ -164,12 +164,17 @@ class Scenario:
         self._push(self.now, replace(phase, card_index=index, has_payment_method=True))
         return self
 
-    def create_subscription(self) -> Scenario:
+    def create_subscription(
+        self, *, coupon: str | dict[str, JSON] | None = None, metadata: JSON = None
+    ) -> Scenario:
         """Subscribe. The first invoice is created, finalized at once and, with the default
         `allow_incomplete`, paid from the customer's card within the same request: the
         subscription is created in the status that payment gives it. With
         `default_incomplete` it waits, incomplete, for the client to confirm the PaymentIntent
-        (the `payment_behavior` parameter of POST /v1/subscriptions in the spec)."""
+        (the `payment_behavior` parameter of POST /v1/subscriptions in the spec).
+
+        `coupon` (a catalog coupon's key, or `{"percent_off": 20}`) discounts every invoice
+        from the first; `metadata` is the subscription's."""
         self._action = "create_subscription"
         has_pm = self.phase.stage == "payment_method"
         if self.phase.stage not in ("customer", "payment_method"):
@@ -178,6 +183,13 @@ class Scenario:
                 hint="call create_customer() first, once",
             )
         self.plan.require_recurring()
+        if coupon is not None:
+            self.plan = replace(self.plan, coupon=self._coupon(coupon, start=self.plan.t0))
+        if metadata:
+            subscription = {"metadata": {str(k): str(v) for k, v in metadata.items()}}
+            self.plan = replace(
+                self.plan, overrides={**self.plan.overrides, "subscription": subscription}
+            )
         request = self._new_request()
         t0 = self.plan.t0
         if self.plan.trial:
@@ -373,6 +385,48 @@ class Scenario:
         self._push(now, replace(phase, items=tuple(changed), pending=tuple(pending)))
         return self
 
+    def apply_coupon(self, coupon: str | dict[str, JSON]) -> Scenario:
+        """Apply a coupon to the running subscription (POST /v1/subscriptions/{id} with the
+        coupon, https://docs.stripe.com/billing/subscriptions/coupons): its discount starts
+        now and reduces the invoices created from now on. The invoice already issued keeps its
+        amounts: "Once an invoice is finalized, monetary values ... become uneditable" (the
+        spec's description of POST /v1/invoices/{invoice}), and subscription invoices cannot
+        be revised (https://docs.stripe.com/invoicing/invoice-edits).
+        `coupon`: a catalog coupon's key, or `{"percent_off": 20}` / `{"amount_off": 500}`."""
+        self._action = "apply_coupon"
+        phase = self._require_status(("active", "trialing", "past_due", "unpaid"), "apply_coupon")
+        if self.plan.coupon is not None:
+            raise InvalidArgument(
+                f"the subscription already has coupon {self.plan.coupon.id!r}; replacing a "
+                "coupon is not modeled",
+                hint="apply one coupon per subscription",
+            )
+        self.plan = replace(self.plan, coupon=self._coupon(coupon, start=self.now))
+        self._push(self.now, replace(phase, invoice_discounted=False))
+        return self
+
+    def _coupon(self, coupon: str | dict[str, JSON], *, start: int) -> Coupon:
+        discount_id = self.plan.ids.named("discount", f"discount-{start}")
+        if isinstance(coupon, str):
+            if self.plan.catalog is None:
+                raise InvalidArgument(
+                    f"coupon {coupon!r} names a catalog coupon, but there is no catalog",
+                    hint='pass catalog=..., or the coupon itself: {"percent_off": 20}',
+                )
+            found = self.plan.catalog.coupon(coupon, "coupon", discount_id=discount_id, start=start)
+        else:
+            coupon_id = self.plan.ids.named("coupon", f"coupon-{start}")
+            parsed = parse_coupon(coupon, coupon_id=coupon_id, discount_id=discount_id)
+            assert parsed is not None
+            found = replace(parsed, start=start)
+        if found.currency not in (None, self.plan.currency):
+            raise InvalidArgument(
+                f"coupon {coupon!r} takes {found.amount_off} {found.currency} off, but the "
+                f"subscription bills in {self.plan.currency}",
+                hint=f"use a coupon in {self.plan.currency} or a percent_off coupon",
+            )
+        return found
+
     def cancel(self, *, at_period_end: bool = False) -> Scenario:
         phase = self._require_status(("active", "trialing", "past_due", "unpaid"), "cancel")
         reason = "cancellation_requested"
@@ -538,6 +592,7 @@ class Scenario:
             billed=phase.items,
             payment="draft",
             attempts=0,
+            invoice_discounted=True,
         )
 
     def _finalize(self, base: Phase) -> Phase:
