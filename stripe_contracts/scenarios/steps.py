@@ -149,6 +149,16 @@ class ScenarioSteps:
         """Apply the catalog coupon `coupon` (its key) to the running subscription."""
         return self._add("apply_coupon", coupon=coupon)
 
+    def pay_invoice(self) -> ScenarioSteps:
+        """Pay the latest invoice now with the customer's default card."""
+        return self._add("pay_invoice")
+
+    def void_invoice(self) -> ScenarioSteps:
+        return self._add("void_invoice")
+
+    def mark_uncollectible(self) -> ScenarioSteps:
+        return self._add("mark_uncollectible")
+
     def confirm_payment(self) -> ScenarioSteps:
         return self._add("confirm_payment")
 
