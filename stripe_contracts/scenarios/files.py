@@ -37,6 +37,8 @@ VERBS = (
     "update_items",
     "change_price",
     "set_card",
+    "change_quantity",
+    "apply_coupon",
     "confirm_payment",
     "one_off_invoice",
     "cancel",
@@ -253,7 +255,9 @@ def _set_card(scenario: Scenario, arguments: JSON) -> None:
 
 
 def _subscribe(scenario: Scenario, arguments: JSON) -> None:
-    scenario.create_subscription()
+    if "payment_behavior" in arguments:
+        scenario.configure(payment_behavior=arguments["payment_behavior"])
+    scenario.create_subscription(coupon=arguments.get("coupon"), metadata=arguments.get("metadata"))
 
 
 def _advance(scenario: Scenario, arguments: JSON) -> None:
@@ -275,11 +279,26 @@ def _advance(scenario: Scenario, arguments: JSON) -> None:
 
 
 def _update_items(scenario: Scenario, arguments: JSON) -> None:
-    scenario.update_items(list(arguments["items"]))
+    scenario.update_items(
+        list(arguments["items"]),
+        proration_behavior=arguments.get("proration_behavior", "create_prorations"),
+    )
 
 
 def _change_price(scenario: Scenario, arguments: JSON) -> None:
     scenario.update_items(list(arguments["items"]))  # `_resolved_steps` made the one item
+
+
+def _change_quantity(scenario: Scenario, arguments: JSON) -> None:
+    scenario.change_quantity(
+        arguments["quantity"],
+        price=arguments.get("price"),
+        proration_behavior=arguments.get("proration_behavior", "create_prorations"),
+    )
+
+
+def _apply_coupon(scenario: Scenario, arguments: JSON) -> None:
+    scenario.apply_coupon(arguments["coupon"])
 
 
 def _confirm(scenario: Scenario, arguments: JSON) -> None:
@@ -358,6 +377,8 @@ _STEPS = {
     "update_items": _update_items,
     "change_price": _change_price,
     "set_card": _set_card,
+    "change_quantity": _change_quantity,
+    "apply_coupon": _apply_coupon,
     "confirm_payment": _confirm,
     "one_off_invoice": _one_off_invoice,
     "cancel": _cancel,

@@ -108,9 +108,19 @@ class ScenarioSteps:
         *,
         trial_days: int | None = None,
         collection_method: str | None = None,
+        coupon: str | None = None,
+        metadata: dict[str, str] | None = None,
+        payment_behavior: str | None = None,
     ) -> ScenarioSteps:
+        """Subscribe to catalog prices; `coupon` is a catalog coupon's key."""
         return self._add(
-            "subscribe", items=items, trial_days=trial_days, collection_method=collection_method
+            "subscribe",
+            items=items,
+            trial_days=trial_days,
+            collection_method=collection_method,
+            coupon=coupon,
+            metadata=metadata,
+            payment_behavior=payment_behavior,
         )
 
     def advance(
@@ -148,6 +158,18 @@ class ScenarioSteps:
     def one_off_invoice(self, items: list[dict[str, JSON]] | None = None) -> ScenarioSteps:
         """Bill items once, no subscription: invoice items, an invoice, its card payment."""
         return self._add("one_off_invoice", items=items)
+
+    def change_quantity(
+        self, quantity: int, *, price: str | None = None, proration_behavior: str | None = None
+    ) -> ScenarioSteps:
+        """Set the quantity of the item of `price` (needed only when there are several)."""
+        return self._add(
+            "change_quantity", quantity=quantity, price=price, proration_behavior=proration_behavior
+        )
+
+    def apply_coupon(self, coupon: str) -> ScenarioSteps:
+        """Apply the catalog coupon `coupon` (its key) to the running subscription."""
+        return self._add("apply_coupon", coupon=coupon)
 
     def cancel(self, *, at_period_end: bool = False) -> ScenarioSteps:
         return self._add("cancel", at_period_end=at_period_end)
