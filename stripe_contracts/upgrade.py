@@ -16,6 +16,7 @@ cannot show (a field that left the object, or a name found in several places) co
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -27,7 +28,6 @@ from stripe_contracts.spec.presence import INCLUDABLE
 from stripe_contracts.spec.versions import (
     accepts_kind,
     branch,
-    enum_values,
     json_kind,
     resolve,
     root_schema,
@@ -233,6 +233,10 @@ class _Walker:
         self._found: dict[tuple[str, str, str, str], Finding] = {}
         self._files: dict[tuple[str, str, str, str], set[str]] = {}
         self._moves: dict[tuple[str, str], tuple[str | None, str | None, str]] = {}
+        self._branches: dict[tuple[int, str, str | None], tuple[JSON, JSON]] = {}
+        self._includable: dict[tuple[str, str], bool] = {}
+        self._memo: dict[str, tuple[list[tuple[JSON, ...]], int]] = {}
+        self._recording: list[list[tuple[JSON, ...]]] = []
 
     def findings(self) -> list[Finding]:
         for key, finding in self._found.items():
@@ -258,20 +262,43 @@ class _Walker:
             return
         kind = value.get("object")
         if isinstance(kind, str) and kind != "list":
+            if kind != "event" and owner in ("", "event") and self._replayed(value):
+                return
             started = self._start_object(value, kind)
             if started is not None:
                 src, tgt = started
                 owner, path = kind, ()
-        src_chosen = branch(self.source, src, value) if src is not None else None
-        tgt_chosen = branch(self.target, tgt, value) if tgt is not None else None
+        src_chosen = self._chosen(self.source, src, value) if src is not None else None
+        tgt_chosen = self._chosen(self.target, tgt, value) if tgt is not None else None
         for key, item in value.items():
             src_child = _property(src_chosen, key)
             tgt_child = _property(tgt_chosen, key)
             if src_child is not None and tgt_chosen is not None:
                 tgt_child = self._compare(key, item, src_child, tgt_child, owner, path)
-            self._walk(item, src_child, tgt_child, owner, (*path, key))
+            if isinstance(item, dict | list):
+                self._walk(item, src_child, tgt_child, owner, (*path, key))
         if kind == "event":
             self._event(value)
+
+    def _replayed(self, value: dict[str, JSON]) -> bool:
+        """Whether an identical object was walked before (an event's data.object is often an
+        object file's twin): then its findings are counted again without a walk."""
+        key = json.dumps(value, sort_keys=True)
+        known = self._memo.get(key)
+        if known is not None:
+            found, objects = known
+            for args in found:
+                self._add(*args)
+            self.objects += objects
+            return True
+        self._recording.append([])
+        before = self.objects
+        self._walk(value, None, None, "\0", ())  # owner "\0": walked, not replayed
+        found = self._recording.pop()
+        if self._recording:
+            self._recording[-1].extend(found)
+        self._memo[key] = (found, self.objects - before)
+        return True
 
     def _start_object(self, value: dict[str, JSON], kind: str) -> tuple[JSON, JSON] | None:
         src = root_schema(self.source, value)
@@ -295,27 +322,41 @@ class _Walker:
         """Record what the target does to field `key`; the target schema to walk on with."""
         if not owner:
             return tgt_child
-        where = _field(path, key)
         if tgt_child is None:
+            where = _field(path, key)
             moved_to, page, change = self._move(owner, where, item)
             self._add(owner, where, change, moved_to=moved_to, see=page)
             return None
         if not path and self._now_includable(owner, key):
-            self._add(owner, where, "includable", detail=f"expand[]={key} to receive it")
-        if not _takes(self.target, tgt_child, item):
-            if not _takes(self.source, src_child, item):
+            self._add(owner, key, "includable", detail=f"expand[]={key} to receive it")
+        target = self._chosen(self.target, tgt_child, item)
+        if target is None:
+            if self._chosen(self.source, src_child, item) is None:
                 return None  # not a valid value to begin with: `validate`'s business
             before = _kinds(resolve(self.source, src_child), self.source)
             after = _kinds(resolve(self.target, tgt_child), self.target)
-            self._add(owner, where, "type_changed", detail=f"{before} -> {after}")
+            self._add(owner, _field(path, key), "type_changed", detail=f"{before} -> {after}")
             return None
-        if isinstance(item, str):
-            allowed = enum_values(self.target, tgt_child, item)
-            if allowed is not None and item not in allowed:
-                was = enum_values(self.source, src_child, item)
-                if was is not None and item in was:
-                    self._add(owner, where, "enum_value_removed", detail=repr(item))
+        allowed = target.get("enum")
+        if isinstance(item, str) and allowed is not None and item not in allowed:
+            source = self._chosen(self.source, src_child, item)
+            if source is not None and item in (source.get("enum") or ()):
+                self._add(owner, _field(path, key), "enum_value_removed", detail=repr(item))
         return tgt_child
+
+    def _chosen(self, spec: Spec, node: JSON, value: JSON) -> JSON:
+        """The alternative of `node` that takes `value` (None: it takes no such value),
+        remembered per node and kind: the same fields recur in every file."""
+        kind = json_kind(value)
+        typed = value.get("object") if kind == "object" else None
+        key = (id(node), kind, typed if isinstance(typed, str) else None)
+        hit = self._branches.get(key)
+        if hit is None:
+            chosen = branch(spec, node, value)
+            if not (isinstance(chosen, dict) and accepts_kind(chosen, kind)):
+                chosen = None
+            hit = self._branches[key] = (node, chosen)  # holding `node` keeps its id unique
+        return hit[1]
 
     def _event(self, event: dict[str, JSON]) -> None:
         """The event's type, and `previous_attributes` as fields of `data.object`'s type."""
@@ -347,6 +388,12 @@ class _Walker:
         return self._moves[key]
 
     def _now_includable(self, owner: str, key: str) -> bool:
+        known = self._includable.get((owner, key))
+        if known is None:
+            known = self._includable[owner, key] = self._became_includable(owner, key)
+        return known
+
+    def _became_includable(self, owner: str, key: str) -> bool:
         """Sent by default in the source version (required), only on request in the target."""
         try:
             target_name = self.target.schema_name_for(owner)
@@ -364,11 +411,12 @@ class _Walker:
         owner: str,
         where: str,
         change: str,
-        *,
         moved_to: str | None = None,
         detail: str = "",
         see: str | None = None,
     ) -> None:
+        if self._recording:
+            self._recording[-1].append((owner, where, change, moved_to, detail, see))
         key = (owner, where, change, detail)
         finding = self._found.get(key)
         if finding is None:
@@ -460,11 +508,6 @@ def _holds(spec: Spec, node: JSON, value: JSON) -> bool:
     if branch(spec, node, value) is not None:
         return True
     return isinstance(value, dict) and branch(spec, node, "id") is not None
-
-
-def _takes(spec: Spec, node: JSON, value: JSON) -> bool:
-    chosen = branch(spec, node, value)
-    return isinstance(chosen, dict) and accepts_kind(chosen, json_kind(value))
 
 
 def _event_types(spec: Spec) -> frozenset[str]:
