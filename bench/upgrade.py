@@ -4,9 +4,9 @@ over the same files, measured in the same run.
 - Files: `generate --all` for Stripe API 2023-08-16 (`spec3.2023-08-16.json` of
   `../shared/stripe-openapi/`, with the entitlements excerpt) in a temp dir: every flow and status.
 - In process (specs loaded and validators compiled before timing): one pass of `upgrade_check`
-  from 2023-08-16 to 2026-05-27.dahlia over every file (reading included) against one pass of
-  what `validate` does for them (read each file, `validate` each object against 2023-08-16 with
-  dahlia as the newer spec on hand). Alternating rounds; the ratio is the median of the
+  from 2023-08-16 to 2026-05-27.dahlia over the directory against one pass of what `validate`
+  does for it (find the files, read each, `validate` each object against 2023-08-16 with dahlia
+  as the newer spec on hand). Both passes find and read the files themselves. Alternating rounds; the ratio is the median of the
   per-round ratios.
 - End to end: `stripe-contracts upgrade-check --from ... DIR` and `stripe-contracts validate
   --spec ... DIR` as fresh processes with a warm spec cache, alternating; medians.
@@ -56,7 +56,7 @@ def main() -> None:
         paths = json_files([out])
 
         def validate_pass() -> None:
-            for path in paths:
+            for path in json_files([out]):
                 data = read_json(path)
                 for obj in data if isinstance(data, list) else [data]:
                     validate(obj, versions)

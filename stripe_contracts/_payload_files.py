@@ -21,12 +21,12 @@ CASSETTE_SUFFIXES = (".yaml", ".yml")
 def json_files(paths: Sequence[Path], *, purpose: str = "validate") -> list[Path]:
     """The files named, and every *.json under the directories named except the bundle
     metadata `generate` writes beside the objects (manifest.json, --all's index.json)."""
-    return _files(paths, ("*.json",), purpose)
+    return _files(paths, (".json",), purpose)
 
 
 def payload_files(paths: Sequence[Path], *, purpose: str) -> list[Path]:
     """As `json_files`, and cassettes (*.yaml, *.yml) under the directories too."""
-    return _files(paths, ("*.json", *(f"*{s}" for s in CASSETTE_SUFFIXES)), purpose)
+    return _files(paths, (".json", *CASSETTE_SUFFIXES), purpose)
 
 
 def read_payloads(paths: Sequence[Path], *, purpose: str) -> Iterator[tuple[str, JSON]]:
@@ -71,15 +71,14 @@ def _response_bodies(path: Path, interactions: list[Interaction]) -> list[JSON]:
     return bodies
 
 
-def _files(paths: Sequence[Path], patterns: Sequence[str], purpose: str) -> list[Path]:
+def _files(paths: Sequence[Path], suffixes: Sequence[str], purpose: str) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            inside = sorted({p for pattern in patterns for p in path.rglob(pattern)})
-            inside = [p for p in inside if p.is_file()]
+            inside = sorted(p for p in path.rglob("*") if p.suffix in suffixes and p.is_file())
             found.extend(p for p in inside if not _is_bundle_metadata(p))
             if not inside:
-                kinds = ", ".join(patterns)
+                kinds = ", ".join(f"*{suffix}" for suffix in suffixes)
                 raise StripeContractsError(
                     f"{path}: no {kinds} files in this directory, so nothing to {purpose}",
                     hint="pass JSON files of Stripe objects, or a directory holding them "
