@@ -108,9 +108,19 @@ class ScenarioSteps:
         *,
         trial_days: int | None = None,
         collection_method: str | None = None,
+        coupon: str | None = None,
+        metadata: dict[str, str] | None = None,
+        payment_behavior: str | None = None,
     ) -> ScenarioSteps:
+        """Subscribe to catalog prices; `coupon` is a catalog coupon's key."""
         return self._add(
-            "subscribe", items=items, trial_days=trial_days, collection_method=collection_method
+            "subscribe",
+            items=items,
+            trial_days=trial_days,
+            collection_method=collection_method,
+            coupon=coupon,
+            metadata=metadata,
+            payment_behavior=payment_behavior,
         )
 
     def advance(
@@ -126,6 +136,18 @@ class ScenarioSteps:
 
     def change_price(self, price: str, *, quantity: int | None = None) -> ScenarioSteps:
         return self._add("change_price", price=price, quantity=quantity)
+
+    def change_quantity(
+        self, quantity: int, *, price: str | None = None, proration_behavior: str | None = None
+    ) -> ScenarioSteps:
+        """Set the quantity of the item of `price` (needed only when there are several)."""
+        return self._add(
+            "change_quantity", quantity=quantity, price=price, proration_behavior=proration_behavior
+        )
+
+    def apply_coupon(self, coupon: str) -> ScenarioSteps:
+        """Apply the catalog coupon `coupon` (its key) to the running subscription."""
+        return self._add("apply_coupon", coupon=coupon)
 
     def confirm_payment(self) -> ScenarioSteps:
         return self._add("confirm_payment")
