@@ -6,8 +6,8 @@ over the same files, measured in the same run.
 - In process (specs loaded and validators compiled before timing): one pass of `upgrade_check`
   from 2023-08-16 to 2026-05-27.dahlia over the directory against one pass of what `validate`
   does for it (find the files, read each, `validate` each object against 2023-08-16 with dahlia
-  as the newer spec on hand). Both passes find and read the files themselves. Alternating rounds; the ratio is the median of the
-  per-round ratios.
+  as the newer spec on hand). Both passes find and read the files themselves. Alternating
+  rounds; the ratio is the median of the per-round ratios.
 - End to end: `stripe-contracts upgrade-check --from ... DIR` and `stripe-contracts validate
   --spec ... DIR` as fresh processes with a warm spec cache, alternating; medians.
 
