@@ -104,7 +104,7 @@ class ScenarioSteps:
 
     def subscribe(
         self,
-        items: list[dict[str, JSON]],
+        items: list[dict[str, JSON]] | None = None,
         *,
         trial_days: int | None = None,
         collection_method: str | None = None,
@@ -124,18 +124,40 @@ class ScenarioSteps:
         )
 
     def advance(
-        self, *, days: float | None = None, hours: float | None = None, to: str | None = None
+        self,
+        *,
+        days: float | None = None,
+        hours: float | None = None,
+        minutes: float | None = None,
+        to: str | None = None,
     ) -> ScenarioSteps:
         """Move the clock: a duration, or `to` period_end, trial_end, next_retry, retries_end."""
-        return self._add("advance", days=days, hours=hours, to=to)
+        return self._add("advance", days=days, hours=hours, minutes=minutes, to=to)
 
     def update_items(
         self, items: list[dict[str, JSON]], *, proration_behavior: str | None = None
     ) -> ScenarioSteps:
         return self._add("update_items", items=items, proration_behavior=proration_behavior)
 
-    def change_price(self, price: str, *, quantity: int | None = None) -> ScenarioSteps:
-        return self._add("change_price", price=price, quantity=quantity)
+    def change_price(
+        self, price: str | None = None, *, to: str | None = None, quantity: int | None = None
+    ) -> ScenarioSteps:
+        """Move the single item to `price`, or `to` "higher" / "lower" (the catalog's next
+        recurring price of the same currency and interval by unit_amount)."""
+        return self._add("change_price", price=price, to=to, quantity=quantity)
+
+    def set_card(self, card: str) -> ScenarioSteps:
+        """How the customer's card behaves from now on (no API call, no event)."""
+        self.data["steps"].append({"set_card": card})
+        self._ran = None
+        return self
+
+    def confirm_payment(self, *, if_pending: bool | None = None) -> ScenarioSteps:
+        return self._add("confirm_payment", if_pending=if_pending)
+
+    def one_off_invoice(self, items: list[dict[str, JSON]] | None = None) -> ScenarioSteps:
+        """Bill items once, no subscription: invoice items, an invoice, its card payment."""
+        return self._add("one_off_invoice", items=items)
 
     def change_quantity(
         self, quantity: int, *, price: str | None = None, proration_behavior: str | None = None
@@ -148,9 +170,6 @@ class ScenarioSteps:
     def apply_coupon(self, coupon: str) -> ScenarioSteps:
         """Apply the catalog coupon `coupon` (its key) to the running subscription."""
         return self._add("apply_coupon", coupon=coupon)
-
-    def confirm_payment(self) -> ScenarioSteps:
-        return self._add("confirm_payment")
 
     def cancel(self, *, at_period_end: bool = False) -> ScenarioSteps:
         return self._add("cancel", at_period_end=at_period_end)
