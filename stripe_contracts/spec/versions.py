@@ -85,6 +85,8 @@ def branch(spec: Spec, node: JSON, value: JSON) -> JSON:
     for _ in range(8):
         if not isinstance(node, dict):
             return None
+        if value is None and node.get("nullable"):
+            return node  # `nullable` sits beside an `anyOf`, not on its alternatives
         alternatives = node.get("anyOf") or node.get("oneOf")
         if not alternatives:
             return node
