@@ -30,6 +30,7 @@ from stripe_contracts.spec.versions import (
     accepts_kind,
     branch,
     json_kind,
+    property_of,
     resolve,
     root_schema,
     version_date,
@@ -50,6 +51,9 @@ _DISCOUNT_SOURCE = (
 )
 _PRODUCT_FEATURES = (
     "https://docs.stripe.com/changelog/2024-04-10/renames-features-attribute-product-object"
+)
+_PAYMENT_INTENT_CHARGES = (
+    "https://docs.stripe.com/changelog/2022-11-15/removes-charges-attribute-paymentintent"
 )
 #: "discounts: The discounts applied to the subscription ... Use expand[]=discounts to expand
 #: each discount." (the object pages; the single `discount` is gone from later specs)
@@ -140,6 +144,9 @@ KNOWN_MOVES: dict[tuple[str, str], KnownMove] = {
     ("discount", "coupon"): KnownMove("source.coupon", _DISCOUNT_SOURCE),
     # "Renames features to marketing_features on the Product object"
     ("product", "features"): KnownMove("marketing_features", _PRODUCT_FEATURES, "renamed"),
+    # "Removes the charges property on the PaymentIntent object. Use the latest_charge
+    # property instead."
+    ("payment_intent", "charges"): KnownMove("latest_charge", _PAYMENT_INTENT_CHARGES),
     ("subscription", "discount"): KnownMove("discounts", _SUBSCRIPTION_OBJECT),
     ("invoice", "discount"): KnownMove("discounts", _INVOICE_OBJECT),
 }
@@ -284,7 +291,7 @@ class _Walker:
         for key, item in value.items():
             pair = children.get(key)
             if pair is None:
-                pair = children[key] = (_property(src_chosen, key), _property(tgt_chosen, key))
+                pair = children[key] = (property_of(src_chosen, key), property_of(tgt_chosen, key))
             src_child, tgt_child = pair
             if src_child is not None and tgt_chosen is not None:
                 tgt_child = self._compare(key, item, src_child, tgt_child, owner, path)
@@ -530,16 +537,6 @@ _EVENT_TYPES: dict[str, frozenset[str]] = {}
 def _items(spec: Spec, node: JSON, value: list[JSON]) -> JSON:
     chosen = branch(spec, node, value) if node is not None else None
     return chosen.get("items") if isinstance(chosen, dict) else None
-
-
-def _property(chosen: JSON, key: str) -> JSON:
-    if not isinstance(chosen, dict):
-        return None
-    properties = chosen.get("properties") or {}
-    if key in properties:
-        return properties[key]
-    extra = chosen.get("additionalProperties")
-    return extra if isinstance(extra, dict) else None
 
 
 def _field(path: Path_, key: str) -> str:

@@ -109,6 +109,13 @@ def child(spec: Spec, node: JSON, value: JSON, key: str | int) -> JSON:
         return None
     if isinstance(key, int):
         return chosen.get("items") if accepts_kind(chosen, "array") else None
+    return property_of(chosen, key)
+
+
+def property_of(chosen: JSON, key: str) -> JSON:
+    """The schema of property `key` in the (resolved, branch-chosen) hash schema `chosen`."""
+    if not isinstance(chosen, dict):
+        return None
     properties = chosen.get("properties") or {}
     if key in properties:
         return properties[key]
