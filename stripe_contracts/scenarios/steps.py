@@ -181,6 +181,13 @@ class ScenarioSteps:
     def mark_uncollectible(self) -> ScenarioSteps:
         return self._add("mark_uncollectible")
 
+    def pause_collection(self, behavior: str) -> ScenarioSteps:
+        """Pause payment collection: `keep_as_draft`, `mark_uncollectible` or `void`."""
+        return self._add("pause_collection", behavior=behavior)
+
+    def resume_collection(self) -> ScenarioSteps:
+        return self._add("resume_collection")
+
     def cancel(self, *, at_period_end: bool = False) -> ScenarioSteps:
         return self._add("cancel", at_period_end=at_period_end)
 
