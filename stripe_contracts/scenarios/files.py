@@ -22,6 +22,7 @@ from stripe_contracts.errors import InvalidArgument, StripeContractsError
 from stripe_contracts.graph.catalog import nearest_hint
 from stripe_contracts.graph.clock import MINUTE
 from stripe_contracts.graph.settings import BillingSettings
+from stripe_contracts.scenarios.customer import Subscriptions
 from stripe_contracts.scenarios.timeline import Scenario
 from stripe_contracts.spec import Spec
 
@@ -117,7 +118,10 @@ def run_scenario_file(
     """Run the file's steps on a fresh `Scenario` (its customer created first).
 
     `check` steps probe an app, so they do something only through `after_step` (see
-    `webhooks.scenario_run.run_against_app`); without one they are passed over.
+    `webhooks.scenario_run.run_against_app`); without one they are passed over. A later
+    `subscribe` adds a subscription for the same customer (`scenarios.customer`); steps act on
+    the latest one unless they name one (`subscription: 2`, or a `key` given at subscribe), and
+    the returned scenario's states hold every subscription's objects.
     """
     steps = scenario_file.steps
     at = next((n for n, s in enumerate(steps, start=1) if "subscribe" in s), None)
@@ -140,6 +144,7 @@ def run_scenario_file(
         where = f"{scenario_file.path}: step {at} (subscribe)" if at else scenario_file.path
         raise UserFileError(f"{where}: {exc.message}", hint=exc.hint) from None
     scenario.create_customer()
+    customer = Subscriptions(scenario)
     previous = len(scenario.states)  # where the step before the current one began
     for number, step in enumerate(steps, start=1):
         ((verb, arguments),) = step.items()
@@ -147,8 +152,8 @@ def run_scenario_file(
         try:
             if verb == "expect_event":
                 _expect_event(scenario, arguments, since=previous)
-            else:
-                _STEPS[verb](scenario, arguments)
+            elif not customer.step(verb, arguments):
+                _STEPS[verb](customer.target(verb, arguments), arguments)
             if after_step is not None:
                 after_step(number, verb, arguments, scenario)
         except InvalidArgument as exc:

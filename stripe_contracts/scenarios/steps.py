@@ -108,30 +108,56 @@ class ScenarioSteps:
         *,
         trial_days: int | None = None,
         collection_method: str | None = None,
+        key: str | None = None,
     ) -> ScenarioSteps:
+        """Subscribe the customer; called again, a further subscription for the same customer.
+        `key` names it for the `subscription=` of later calls (else its number, 1, 2, ...)."""
         return self._add(
-            "subscribe", items=items, trial_days=trial_days, collection_method=collection_method
+            "subscribe",
+            items=items,
+            trial_days=trial_days,
+            collection_method=collection_method,
+            key=key,
         )
 
     def advance(
-        self, *, days: float | None = None, hours: float | None = None, to: str | None = None
+        self,
+        *,
+        days: float | None = None,
+        hours: float | None = None,
+        to: str | None = None,
+        subscription: int | str | None = None,
     ) -> ScenarioSteps:
-        """Move the clock: a duration, or `to` period_end, trial_end, next_retry, retries_end."""
-        return self._add("advance", days=days, hours=hours, to=to)
+        """Move the clock: a duration, or `to` period_end, trial_end, next_retry, retries_end
+        (of the latest subscription, or of `subscription`)."""
+        return self._add("advance", days=days, hours=hours, to=to, subscription=subscription)
 
     def update_items(
-        self, items: list[dict[str, JSON]], *, proration_behavior: str | None = None
+        self,
+        items: list[dict[str, JSON]],
+        *,
+        proration_behavior: str | None = None,
+        subscription: int | str | None = None,
     ) -> ScenarioSteps:
-        return self._add("update_items", items=items, proration_behavior=proration_behavior)
+        return self._add(
+            "update_items",
+            items=items,
+            proration_behavior=proration_behavior,
+            subscription=subscription,
+        )
 
-    def change_price(self, price: str, *, quantity: int | None = None) -> ScenarioSteps:
-        return self._add("change_price", price=price, quantity=quantity)
+    def change_price(
+        self, price: str, *, quantity: int | None = None, subscription: int | str | None = None
+    ) -> ScenarioSteps:
+        return self._add("change_price", price=price, quantity=quantity, subscription=subscription)
 
-    def confirm_payment(self) -> ScenarioSteps:
-        return self._add("confirm_payment")
+    def confirm_payment(self, *, subscription: int | str | None = None) -> ScenarioSteps:
+        return self._add("confirm_payment", subscription=subscription)
 
-    def cancel(self, *, at_period_end: bool = False) -> ScenarioSteps:
-        return self._add("cancel", at_period_end=at_period_end)
+    def cancel(
+        self, *, at_period_end: bool = False, subscription: int | str | None = None
+    ) -> ScenarioSteps:
+        return self._add("cancel", at_period_end=at_period_end, subscription=subscription)
 
     def expect_event(self, type: str, *, object: dict[str, JSON] | None = None) -> ScenarioSteps:
         """The previous step sent an event of `type` (whose object has these fields)."""
