@@ -116,8 +116,12 @@ class _Recording(Scenario):
     def attach_payment_method(self, card: str | None = None) -> Scenario:
         return self._record("attach_payment_method", super().attach_payment_method, card=card)
 
-    def create_subscription(self) -> Scenario:
-        return self._record("create_subscription", super().create_subscription)
+    def create_subscription(
+        self, *, coupon: str | dict[str, JSON] | None = None, metadata: JSON = None
+    ) -> Scenario:
+        return self._record(
+            "create_subscription", super().create_subscription, coupon=coupon, metadata=metadata
+        )
 
     def create_invoice_item(self) -> Scenario:
         return self._record("create_invoice_item", super().create_invoice_item)
@@ -128,8 +132,15 @@ class _Recording(Scenario):
     def confirm_payment(self) -> Scenario:
         return self._record("confirm_payment", super().confirm_payment)
 
-    def update_items(self, items: list[dict[str, JSON]]) -> Scenario:
-        return self._record("update_items", super().update_items, items=items)
+    def update_items(
+        self, items: list[dict[str, JSON]], *, proration_behavior: str = "create_prorations"
+    ) -> Scenario:
+        return self._record(
+            "update_items",
+            super().update_items,
+            items=items,
+            proration_behavior=proration_behavior,
+        )
 
     def cancel(self, *, at_period_end: bool = False) -> Scenario:
         return self._record("cancel", super().cancel, at_period_end=at_period_end)

@@ -323,3 +323,36 @@ def test_scenario_steps_take_a_key_and_name_a_subscription() -> None:
 def test_a_cassette_is_not_synthesized_for_two_subscriptions() -> None:
     with pytest.raises(StripeContractsError, match="creates 2 subscriptions"):
         cassette_for(_run(spec_for("2023-08-16")))
+
+
+def test_a_second_subscribe_takes_the_arguments_of_a_first(tmp_path: Path) -> None:
+    """`metadata` is the new subscription's; with `default_incomplete` it waits, incomplete, for
+    its PaymentIntent to be confirmed (`payment_behavior` of POST /v1/subscriptions)."""
+    path = _write(
+        tmp_path,
+        "  - attach_payment_method: {card: success}\n"
+        "  - subscribe: {items: [{price: standard_monthly}]}\n"
+        "  - advance: {hours: 1}\n"
+        "  - subscribe: {items: [{price: advanced_monthly}], metadata: {seat: b},"
+        " payment_behavior: default_incomplete}\n"
+        "  - expect: {subscription: {status: incomplete, metadata: {seat: b}}}\n"
+        "  - confirm_payment: {}\n",
+    )
+    spec = spec_for("2023-08-16")
+    scenario = _run(spec, path)
+    subs = sorted(_by_type(scenario.current.objects, "subscription"), key=lambda s: s["created"])
+    assert [(s["status"], s["metadata"]) for s in subs] == [
+        ("active", {}),
+        ("active", {"seat": "b"}),
+    ]
+    events = build_events(scenario.states, spec)
+    updated = [
+        e["data"]
+        for e in events
+        if e["type"] == "customer.subscription.updated"
+        and e["data"]["object"]["id"] == subs[1]["id"]
+    ]
+    assert updated[-1]["previous_attributes"]["status"] == "incomplete"
+    assert _summaries(events)[-1] == _features_of("advanced_monthly") | _features_of(
+        "standard_monthly"
+    )

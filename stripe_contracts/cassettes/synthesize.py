@@ -23,7 +23,7 @@ from stripe_contracts.scenarios import run_flow
 from stripe_contracts.scenarios.customer import subscription_count
 from stripe_contracts.scenarios.timeline import Scenario, State
 from stripe_contracts.spec import Spec
-from stripe_contracts.spec.requests import invoice_item_price
+from stripe_contracts.spec.requests import invoice_item_price, subscription_coupon
 
 JSON = Any
 API = "https://api.stripe.com"
@@ -138,6 +138,12 @@ def _subscribe(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
     else:
         body["payment_behavior"] = scenario.settings.payment_behavior
     sub = state.objects[plan.subscription_id]
+    if state.model.plan.coupon is not None:
+        body.update(
+            subscription_coupon(scenario.spec, "/v1/subscriptions", state.model.plan.coupon.id)
+        )
+    if sub.get("metadata"):
+        body["metadata"] = sub["metadata"]
     response = _expanded(scenario, state, sub)
     return [(("POST", "/v1/subscriptions", {}, body), response)]
 
@@ -155,13 +161,30 @@ def _retrieve_subscription(scenario: Scenario, state: State) -> list[tuple[Call,
 
 
 def _update_items(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
+    return _items_update(state, "create_prorations")
+
+
+def _update_items_unprorated(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
+    return _items_update(state, "none")
+
+
+def _items_update(state: State, proration_behavior: str) -> list[tuple[Call, JSON]]:
     sub = state.model.subscription
     assert sub is not None
     body = {
         "items": [{"id": i.id, "price": i.price.id, "quantity": i.quantity} for i in sub.items],
-        "proration_behavior": "create_prorations",
+        "proration_behavior": proration_behavior,
     }
     return [(("POST", f"/v1/subscriptions/{sub.id}", {}, body), state.objects[sub.id])]
+
+
+def _apply_coupon(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
+    sub_id = scenario.plan.subscription_id
+    coupon = state.model.plan.coupon
+    assert coupon is not None
+    path = "/v1/subscriptions/{subscription_exposed_id}"
+    body = subscription_coupon(scenario.spec, path, coupon.id)
+    return [(("POST", f"/v1/subscriptions/{sub_id}", {}, body), state.objects[sub_id])]
 
 
 def _cancel(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
@@ -217,6 +240,8 @@ CALLS: dict[str, Callable[[Scenario, State], list[tuple[Call, JSON]]]] = {
     "create_subscription": _subscribe,
     "confirm_payment": _retrieve_subscription,  # the client confirmed; the server looks again
     "update_items": _update_items,
+    "update_items_unprorated": _update_items_unprorated,
+    "apply_coupon": _apply_coupon,
     "cancel": _cancel,
     "cancel_at_period_end": _cancel_at_period_end,
     "create_invoice_item": _invoice_item,

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from stripe_contracts.errors import InvalidArgument
 from stripe_contracts.graph.clock import DAY
 from stripe_contracts.graph.ids import IdFactory
-from stripe_contracts.graph.money import CURRENCIES, tiered_amount
+from stripe_contracts.graph.money import CURRENCIES, Coupon, tiered_amount
 
 JSON = Any
 
@@ -224,6 +224,16 @@ class Catalog:
     products: list[Product]
     prices: list[Price]
     features: list[Feature]
+    coupons: dict[str, Coupon] = field(default_factory=dict)  # by key; discount_id not yet set
+
+    def coupon(self, key: str, where: str, *, discount_id: str, start: int) -> Coupon:
+        """The coupon with `key`, as applied at `start` by a new discount."""
+        if key not in self.coupons:
+            raise InvalidArgument(
+                f"{where}: no coupon with key {key!r} in the catalog",
+                hint=nearest_hint(key, sorted(self.coupons), "coupon keys"),
+            )
+        return replace(self.coupons[key], discount_id=discount_id, start=start)
 
     def price(self, lookup_key: str, where: str) -> Price:
         """The price with `lookup_key`, or a clear error naming the nearest lookup key."""
@@ -294,7 +304,20 @@ def catalog_from_data(ids: IdFactory, data: JSON, t0: int) -> Catalog:
             lookup_key=entry["lookup_key"],
         )
         prices.append(price)
-    return Catalog(list(products.values()), prices, features)
+    coupons = {
+        entry["key"]: Coupon(
+            id=entry.get("id") or ids.named("coupon", f"catalog/{entry['key']}"),
+            discount_id="",
+            percent_off=entry.get("percent_off"),
+            amount_off=entry.get("amount_off"),
+            duration=entry.get("duration", "forever"),
+            name=entry.get("name"),
+            currency=str(entry["currency"]).lower() if "currency" in entry else None,
+            metadata=tuple(sorted((entry.get("metadata") or {}).items())),
+        )
+        for entry in data.get("coupons", [])
+    }
+    return Catalog(list(products.values()), prices, features, coupons)
 
 
 def nearest_hint(wrong: str, known: list[str], what: str) -> str:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from stripe_contracts.graph.catalog import Item
 from stripe_contracts.graph.clock import DAY, HOUR
-from stripe_contracts.graph.money import NO_ADJUSTMENT, Adjustment, adjust, format_money
+from stripe_contracts.graph.money import NO_ADJUSTMENT, Adjustment, Coupon, adjust, format_money
 
 if TYPE_CHECKING:
     from stripe_contracts.graph.model import Phase, Plan
@@ -61,6 +61,7 @@ class Invoice:
     voided_at: int | None
     next_payment_attempt: int | None
     due_date: int | None
+    coupon: Coupon | None = None  # the subscription's coupon, when it discounts this invoice
 
 
 @dataclass
@@ -119,7 +120,9 @@ def build_invoice(
     lines = [*phase.prorations, *lines] if not phase.trial_invoice else lines
     if one_off:
         lines = list(one_off_lines(plan))
-    adjustments = adjust([line.amount for line in lines], plan.coupon, plan.tax_rate)
+    # a coupon applied mid-period discounts the invoices created after it, not the one before
+    coupon = plan.coupon if phase.invoice_discounted else None
+    adjustments = adjust([line.amount for line in lines], coupon, plan.tax_rate)
     lines = [replace(line, adjustment=a) for line, a in zip(lines, adjustments, strict=True)]
     subtotal = sum(line.amount for line in lines)
     discount = sum(line.adjustment.discount for line in lines)
@@ -179,6 +182,7 @@ def build_invoice(
         else None,
         next_payment_attempt=retry_at,
         due_date=finalized + 30 * DAY if plan.collection_method == "send_invoice" else None,
+        coupon=coupon,
     )
 
 

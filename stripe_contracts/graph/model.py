@@ -182,6 +182,7 @@ class Phase:
     invoice_closed_at: int | None = None  # when it was voided or marked uncollectible
     card_index: int = 0  # the customer's default card: the first (0) or a later one
     card: str = ""  # how that card behaved at the latest attempt ("": as attached)
+    invoice_discounted: bool = True  # False: the latest invoice predates the plan's coupon
     items: tuple[Item, ...] | None = None  # the items now, when they changed (upgrades)
     billed: tuple[Item, ...] | None = None  # the items the latest invoice billed
     prorations: tuple[Line, ...] = ()

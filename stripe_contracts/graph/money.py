@@ -37,11 +37,17 @@ ZERO_DECIMAL = frozenset(
 
 @dataclass(frozen=True)
 class Coupon:
+    """A coupon as applied to the subscription: `discount_id` and `start` are its discount's."""
+
     id: str
     discount_id: str
     percent_off: float | None
     amount_off: int | None
     duration: str
+    start: int | None = None  # when it was applied (None: when the subscription was created)
+    name: str | None = None
+    currency: str | None = None  # of `amount_off` (None: the subscription's)
+    metadata: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from stripe_contracts.graph.catalog import Item, Price
 from stripe_contracts.graph.fill import fill
 from stripe_contracts.graph.invoicing import Invoice, Line
 from stripe_contracts.graph.model import BillingModel
+from stripe_contracts.graph.money import Coupon
 from stripe_contracts.spec import Spec
 
 JSON = Any
@@ -185,7 +186,9 @@ def render_line(spec: Spec, m: BillingModel, line: Line, invoice_id: str) -> dic
             "currency": m.currency,
             "description": line.description,
             "discountable": not line.proration,
-            "discount_amounts": _discount_amounts(m, line.adjustment.discount),
+            "discount_amounts": _discount_amounts(
+                m.invoice.coupon if m.invoice else None, line.adjustment.discount
+            ),
             "discounts": [],
             "invoice_item": line.invoice_item,
             "livemode": False,
@@ -314,10 +317,10 @@ def render_invoice(spec: Spec, m: BillingModel, out: dict[str, JSON]) -> dict[st
             "payment_intent": m.payment_intent.id if has_pi and m.payment_intent else None,
             "charge": m.charge.id if m.charge else None,
             "default_payment_method": None,
-            "discount": render_discount(spec, m),
-            "discounts": [m.plan.coupon.discount_id] if m.plan.coupon else [],
+            "discount": render_discount(spec, m) if inv.coupon else None,
+            "discounts": [inv.coupon.discount_id] if inv.coupon else [],
             "default_tax_rates": tax_rates_of(spec, m),
-            "total_discount_amounts": _discount_amounts(m, inv.discount),
+            "total_discount_amounts": _discount_amounts(inv.coupon, inv.discount),
             "total_tax_amounts": _tax_amounts(
                 m, inv.tax, sum(li.adjustment.taxable for li in inv.lines)
             ),
@@ -399,10 +402,10 @@ def render_coupon(spec: Spec, m: BillingModel) -> dict[str, JSON] | None:
             "duration": coupon.duration,
             "percent_off": coupon.percent_off,
             "amount_off": coupon.amount_off,
-            "currency": m.currency if coupon.amount_off else None,
+            "currency": (coupon.currency or m.currency) if coupon.amount_off else None,
             "livemode": False,
-            "metadata": {},
-            "name": None,
+            "metadata": dict(coupon.metadata),
+            "name": coupon.name,
             "times_redeemed": 1,
             "valid": True,
         },
@@ -424,7 +427,7 @@ def render_discount(spec: Spec, m: BillingModel) -> dict[str, JSON] | None:
             # schema: source.type "coupon", source.coupon expandable, an id by default)
             "source": {"type": "coupon", "coupon": coupon["id"]},
             "customer": m.customer_id,
-            "start": m.plan.t0,
+            "start": m.plan.coupon.start or m.plan.t0,
             "end": None,
             "subscription": subscription_id_of(m),
             "invoice": None,
@@ -506,10 +509,10 @@ def _inclusive_tax(m: BillingModel, line: Line) -> int:
     return _inclusive(m, line.adjustment.tax)
 
 
-def _discount_amounts(m: BillingModel, amount: int) -> list[dict[str, JSON]]:
-    if m.plan.coupon is None:
+def _discount_amounts(coupon: Coupon | None, amount: int) -> list[dict[str, JSON]]:
+    if coupon is None:
         return []
-    return [{"amount": amount, "discount": m.plan.coupon.discount_id}]
+    return [{"amount": amount, "discount": coupon.discount_id}]
 
 
 def _tax_amounts(m: BillingModel, amount: int, taxable: int) -> list[dict[str, JSON]]:

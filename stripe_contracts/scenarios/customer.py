@@ -77,7 +77,10 @@ class Subscriptions:
     # -- choosing -------------------------------------------------------------------------
 
     def target(self, verb: str, arguments: JSON) -> Scenario:
-        """The timeline a step acts on: the one it names, else the latest one."""
+        """The timeline a step acts on: the one it names, else the latest one (for `subscribe`,
+        the one `step` just started)."""
+        if verb == "subscribe":
+            return self.timelines[-1]
         if verb in NOT_CHOOSING or not isinstance(arguments, dict):
             return self.first
         name = arguments.get("subscription")
@@ -100,9 +103,12 @@ class Subscriptions:
     # -- steps that concern the customer --------------------------------------------------
 
     def step(self, verb: str, arguments: JSON) -> bool:
-        """Run a step that concerns several subscriptions; False if it is one timeline's."""
+        """Run a step that concerns several subscriptions; False if it is one timeline's (then
+        run it on `target(verb, arguments)`). A later `subscribe` starts the new timeline here;
+        the step itself then subscribes it, as the first one."""
         if verb == "subscribe":
-            return self._subscribe(arguments if isinstance(arguments, dict) else {})
+            self._subscribe(arguments if isinstance(arguments, dict) else {})
+            return False
         if not self.several:
             return False
         if verb in ("attach_payment_method", "card"):
@@ -114,7 +120,7 @@ class Subscriptions:
             return True
         return False
 
-    def _subscribe(self, arguments: dict[str, JSON]) -> bool:
+    def _subscribe(self, arguments: dict[str, JSON]) -> None:
         key = arguments.get("key")
         if key is not None and str(key) in self.names():
             raise InvalidArgument(
@@ -124,12 +130,12 @@ class Subscriptions:
         if not self._subscribed:  # the first subscription: the scenario's own plan
             self._subscribed = True
             self.keys[0] = None if key is None else str(key)
-            return False
+            return
         self.add(arguments, key=None if key is None else str(key))
-        return True
 
     def add(self, arguments: dict[str, JSON], *, key: str | None = None) -> Scenario:
-        """Subscribe the customer once more: a timeline of its own on the shared clock."""
+        """A further subscription of the customer, not yet subscribed: a timeline of its own on
+        the shared clock, with the customer as it is now (call `create_subscription` on it)."""
         first = self.first
         if first.current.model.subscription is None:
             raise InvalidArgument(
@@ -186,7 +192,6 @@ class Subscriptions:
         self._own.append(later.current)
         for timeline in self.timelines:
             timeline.observer = self._pushed
-        later.create_subscription()
         return later
 
     def attach_payment_method(self, card: str) -> None:

@@ -29,6 +29,7 @@ EVENT_ORDER = (
     "payment_method.attached",
     "customer.updated",
     "customer.subscription.created",
+    "customer.discount.created",
     "invoiceitem.created",
     "invoice.created",
     "invoice.finalized",
@@ -169,6 +170,13 @@ def _invoice_payment(old: Obj | None, new: Obj, objects: dict[str, Obj]) -> list
     return ["invoice_payment.paid"] if paid_now else []
 
 
+def _discount(old: Obj | None, new: Obj, objects: dict[str, Obj]) -> list[str]:
+    """`customer.discount.created`: "Occurs whenever a coupon is attached to a customer"
+    (https://docs.stripe.com/api/events/types), also when it is attached to one of its
+    subscriptions (the discount's `subscription`)."""
+    return ["customer.discount.created"] if old is None else []
+
+
 #: object type -> (old or None, new) -> event types. Types not listed emit nothing.
 RULES: dict[str, Callable[[Obj | None, Obj, dict[str, Obj]], list[str]]] = {
     "customer": _customer,
@@ -179,6 +187,7 @@ RULES: dict[str, Callable[[Obj | None, Obj, dict[str, Obj]], list[str]]] = {
     "charge": _charge,
     "invoiceitem": _invoice_item,
     "invoice_payment": _invoice_payment,
+    "discount": _discount,
 }
 
 

@@ -37,6 +37,8 @@ VERBS = (
     "advance",
     "update_items",
     "change_price",
+    "change_quantity",
+    "apply_coupon",
     "confirm_payment",
     "cancel",
     "expect_event",
@@ -180,7 +182,9 @@ def _attach(scenario: Scenario, arguments: JSON) -> None:
 
 
 def _subscribe(scenario: Scenario, arguments: JSON) -> None:
-    scenario.create_subscription()
+    if "payment_behavior" in arguments:
+        scenario.configure(payment_behavior=arguments["payment_behavior"])
+    scenario.create_subscription(coupon=arguments.get("coupon"), metadata=arguments.get("metadata"))
 
 
 def _advance(scenario: Scenario, arguments: JSON) -> None:
@@ -200,11 +204,26 @@ def _advance(scenario: Scenario, arguments: JSON) -> None:
 
 
 def _update_items(scenario: Scenario, arguments: JSON) -> None:
-    scenario.update_items(list(arguments["items"]))
+    scenario.update_items(
+        list(arguments["items"]),
+        proration_behavior=arguments.get("proration_behavior", "create_prorations"),
+    )
 
 
 def _change_price(scenario: Scenario, arguments: JSON) -> None:
     scenario.update_items([{"price": arguments["price"], "quantity": arguments.get("quantity", 1)}])
+
+
+def _change_quantity(scenario: Scenario, arguments: JSON) -> None:
+    scenario.change_quantity(
+        arguments["quantity"],
+        price=arguments.get("price"),
+        proration_behavior=arguments.get("proration_behavior", "create_prorations"),
+    )
+
+
+def _apply_coupon(scenario: Scenario, arguments: JSON) -> None:
+    scenario.apply_coupon(arguments["coupon"])
 
 
 def _confirm(scenario: Scenario, arguments: JSON) -> None:
@@ -273,6 +292,8 @@ _STEPS = {
     "advance": _advance,
     "update_items": _update_items,
     "change_price": _change_price,
+    "change_quantity": _change_quantity,
+    "apply_coupon": _apply_coupon,
     "confirm_payment": _confirm,
     "cancel": _cancel,
     "expect": _expect,

@@ -108,15 +108,22 @@ class ScenarioSteps:
         *,
         trial_days: int | None = None,
         collection_method: str | None = None,
+        coupon: str | None = None,
+        metadata: dict[str, str] | None = None,
+        payment_behavior: str | None = None,
         key: str | None = None,
     ) -> ScenarioSteps:
-        """Subscribe the customer; called again, a further subscription for the same customer.
-        `key` names it for the `subscription=` of later calls (else its number, 1, 2, ...)."""
+        """Subscribe to catalog prices; `coupon` is a catalog coupon's key. Called again, a
+        further subscription for the same customer: `key` names it for the `subscription=` of
+        later calls (else its number, 1, 2, ...)."""
         return self._add(
             "subscribe",
             items=items,
             trial_days=trial_days,
             collection_method=collection_method,
+            coupon=coupon,
+            metadata=metadata,
+            payment_behavior=payment_behavior,
             key=key,
         )
 
@@ -150,6 +157,27 @@ class ScenarioSteps:
         self, price: str, *, quantity: int | None = None, subscription: int | str | None = None
     ) -> ScenarioSteps:
         return self._add("change_price", price=price, quantity=quantity, subscription=subscription)
+
+    def change_quantity(
+        self,
+        quantity: int,
+        *,
+        price: str | None = None,
+        proration_behavior: str | None = None,
+        subscription: int | str | None = None,
+    ) -> ScenarioSteps:
+        """Set the quantity of the item of `price` (needed only when there are several)."""
+        return self._add(
+            "change_quantity",
+            quantity=quantity,
+            price=price,
+            proration_behavior=proration_behavior,
+            subscription=subscription,
+        )
+
+    def apply_coupon(self, coupon: str, *, subscription: int | str | None = None) -> ScenarioSteps:
+        """Apply the catalog coupon `coupon` (its key) to the running subscription."""
+        return self._add("apply_coupon", coupon=coupon, subscription=subscription)
 
     def confirm_payment(self, *, subscription: int | str | None = None) -> ScenarioSteps:
         return self._add("confirm_payment", subscription=subscription)

@@ -17,7 +17,7 @@ from stripe_contracts.errors import InvalidArgument
 from stripe_contracts.graph.arguments import check_plan_arguments
 from stripe_contracts.graph.builder import GraphBuilder
 from stripe_contracts.graph.cards import card_behaviour
-from stripe_contracts.graph.catalog import Item
+from stripe_contracts.graph.catalog import Item, nearest_hint
 from stripe_contracts.graph.clock import DAY, HOUR, MINUTE
 from stripe_contracts.graph.ids import IdFactory
 from stripe_contracts.graph.invoicing import INCOMPLETE_EXPIRY, Line, one_off_lines
@@ -29,7 +29,7 @@ from stripe_contracts.graph.model import (
     make_plan,
     snapshot,
 )
-from stripe_contracts.graph.money import format_money
+from stripe_contracts.graph.money import Coupon, format_money, parse_coupon
 from stripe_contracts.graph.people import fake_card
 from stripe_contracts.graph.render import render, render_entitlement_summary
 from stripe_contracts.graph.settings import DEFAULT_SETTINGS, BillingSettings
@@ -41,6 +41,9 @@ JSON = Any
 TRIAL_WILL_END_DAYS = 3
 #: Seconds between an invoice's finalization and the outcome of its payment attempt.
 ATTEMPT_SECONDS = 2
+#: The `proration_behavior` values modeled, of those POST /v1/subscriptions/{id} takes
+#: (`always_invoice`, which invoices the prorations at once, is not).
+PRORATION_BEHAVIORS = ("create_prorations", "none")
 
 
 @dataclass(frozen=True)
@@ -176,12 +179,17 @@ class Scenario:
         self._push(self.now, replace(phase, card_index=index, has_payment_method=True))
         return self
 
-    def create_subscription(self) -> Scenario:
+    def create_subscription(
+        self, *, coupon: str | dict[str, JSON] | None = None, metadata: JSON = None
+    ) -> Scenario:
         """Subscribe. The first invoice is created, finalized at once and, with the default
         `allow_incomplete`, paid from the customer's card within the same request: the
         subscription is created in the status that payment gives it. With
         `default_incomplete` it waits, incomplete, for the client to confirm the PaymentIntent
-        (the `payment_behavior` parameter of POST /v1/subscriptions in the spec)."""
+        (the `payment_behavior` parameter of POST /v1/subscriptions in the spec).
+
+        `coupon` (a catalog coupon's key, or `{"percent_off": 20}`) discounts every invoice
+        from the first; `metadata` is the subscription's."""
         self._action = "create_subscription"
         has_pm = self.phase.stage == "payment_method"
         if self.phase.stage not in ("customer", "payment_method"):
@@ -190,6 +198,13 @@ class Scenario:
                 hint="call create_customer() first, once",
             )
         self.plan.require_recurring()
+        if coupon is not None:
+            self.plan = replace(self.plan, coupon=self._coupon(coupon, start=self.plan.t0))
+        if metadata:
+            subscription = {"metadata": {str(k): str(v) for k, v in metadata.items()}}
+            self.plan = replace(
+                self.plan, overrides={**self.plan.overrides, "subscription": subscription}
+            )
         request = self._new_request()
         t0 = self.plan.t0
         card = self.phase.card_index  # the default card (a later subscription: maybe not the first)
@@ -286,12 +301,11 @@ class Scenario:
         )
         return self
 
-    def update_items(self, items: list[dict[str, JSON]]) -> Scenario:
-        """Change prices mid-period (upgrade/downgrade): prorations wait for the next invoice.
-
-        https://docs.stripe.com/billing/subscriptions/prorations
-        """
-        self._action = "update_items"
+    def update_items(
+        self, items: list[dict[str, JSON]], *, proration_behavior: str = "create_prorations"
+    ) -> Scenario:
+        """Change prices mid-period (upgrade/downgrade): one new `{"price": ..., "quantity": n}`
+        per item, in order; prorations wait for the next invoice (see `_change_items`)."""
         phase = self._require_status(("active", "trialing", "past_due"), "update_items")
         current = list(phase.items or self.plan.items)
         if len(items) != len(current):
@@ -299,11 +313,7 @@ class Scenario:
                 f"update_items got {len(items)} items for a subscription with {len(current)}",
                 hint="pass one new {'price': ...} per existing item, in order",
             )
-        start, end = self.current.model.subscription.period  # type: ignore[union-attr]
-        now = self.now
-        fraction = (end - now) / (end - start)
         changed: list[Item] = []
-        pending = list(phase.pending)
         for index, (old, request) in enumerate(zip(current, items, strict=True)):
             if self.plan.catalog is not None:  # the user's catalog: a price by lookup key
                 price = self.plan.catalog.price(str(request.get("price")), f"items[{index}].price")
@@ -315,10 +325,72 @@ class Scenario:
                     self._builder.intervals,
                 )
             quantity = int(request.get("quantity", old.quantity))
-            new = Item(old.id, price, quantity, old.created)
-            changed.append(new)
-            if phase.status == "trialing":
-                continue  # nothing was paid for the trial, so nothing is prorated
+            changed.append(Item(old.id, price, quantity, old.created))
+        return self._change_items(phase, changed, proration_behavior)
+
+    def change_quantity(
+        self,
+        quantity: int,
+        *,
+        price: str | None = None,
+        proration_behavior: str = "create_prorations",
+    ) -> Scenario:
+        """Set one item's quantity (the item of `price`, a lookup key or price id; needed only
+        when the subscription has several items), keeping its price. Stripe prorates a quantity
+        change like a price change (https://docs.stripe.com/billing/subscriptions/quantities)."""
+        phase = self._require_status(("active", "trialing", "past_due"), "change_quantity")
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
+            raise InvalidArgument(
+                f"quantity={quantity!r} must be a whole number of at least 1",
+                hint="e.g. quantity=3",
+            )
+        current = list(phase.items or self.plan.items)
+        names = [item.price.lookup_key or item.price.id for item in current]
+        if price is None and len(current) > 1:
+            raise InvalidArgument(
+                f"change_quantity: the subscription has {len(current)} items; say which by price",
+                hint=f"add price: one of {', '.join(names)}",
+            )
+        matching = [
+            i
+            for i, item in enumerate(current)
+            if price in (None, item.price.lookup_key, item.price.id)
+        ]
+        if not matching:
+            raise InvalidArgument(
+                f"change_quantity: no item of the subscription has price {price!r}",
+                hint=nearest_hint(str(price), names, "prices of its items"),
+            )
+        changed = [
+            replace(item, quantity=quantity) if i == matching[0] else item
+            for i, item in enumerate(current)
+        ]
+        return self._change_items(phase, changed, proration_behavior)
+
+    def _change_items(self, phase: Phase, changed: list[Item], proration_behavior: str) -> Scenario:
+        """The subscription now bills `changed` (the same items, new prices or quantities).
+
+        With `create_prorations` (Stripe's default) the unused time of each old item is
+        credited and the remaining time of the new one charged, as pending invoice items billed
+        on the next invoice; `none` changes the items without prorating
+        (https://docs.stripe.com/billing/subscriptions/prorations, and `proration_behavior` of
+        https://docs.stripe.com/api/subscriptions/update).
+        """
+        if proration_behavior not in PRORATION_BEHAVIORS:
+            raise InvalidArgument.choice(
+                "proration_behavior", proration_behavior, PRORATION_BEHAVIORS
+            )
+        # the same API call as any items update (POST /v1/subscriptions/{id} with `items`)
+        prorate = proration_behavior == "create_prorations"
+        self._action = "update_items" if prorate else "update_items_unprorated"
+        current = list(phase.items or self.plan.items)
+        start, end = self.current.model.subscription.period  # type: ignore[union-attr]
+        now = self.now
+        fraction = (end - now) / (end - start)
+        pending = list(phase.pending)
+        for index, (old, new) in enumerate(zip(current, changed, strict=True)):
+            if not prorate or phase.status == "trialing":  # a trial was not paid for
+                continue
             for sign, item, label in ((-1, old, "Unused"), (1, new, "Remaining")):
                 amount = sign * round(item.price.amount_for(item.quantity) * fraction)
                 key = f"proration-{len(self.states)}-{index}-{label}"
@@ -336,6 +408,48 @@ class Scenario:
                 )
         self._push(now, replace(phase, items=tuple(changed), pending=tuple(pending)))
         return self
+
+    def apply_coupon(self, coupon: str | dict[str, JSON]) -> Scenario:
+        """Apply a coupon to the running subscription (POST /v1/subscriptions/{id} with the
+        coupon, https://docs.stripe.com/billing/subscriptions/coupons): its discount starts
+        now and reduces the invoices created from now on. The invoice already issued keeps its
+        amounts: "Once an invoice is finalized, monetary values ... become uneditable" (the
+        spec's description of POST /v1/invoices/{invoice}), and subscription invoices cannot
+        be revised (https://docs.stripe.com/invoicing/invoice-edits).
+        `coupon`: a catalog coupon's key, or `{"percent_off": 20}` / `{"amount_off": 500}`."""
+        self._action = "apply_coupon"
+        phase = self._require_status(("active", "trialing", "past_due", "unpaid"), "apply_coupon")
+        if self.plan.coupon is not None:
+            raise InvalidArgument(
+                f"the subscription already has coupon {self.plan.coupon.id!r}; replacing a "
+                "coupon is not modeled",
+                hint="apply one coupon per subscription",
+            )
+        self.plan = replace(self.plan, coupon=self._coupon(coupon, start=self.now))
+        self._push(self.now, replace(phase, invoice_discounted=False))
+        return self
+
+    def _coupon(self, coupon: str | dict[str, JSON], *, start: int) -> Coupon:
+        discount_id = self.plan.ids.named("discount", f"discount-{start}")
+        if isinstance(coupon, str):
+            if self.plan.catalog is None:
+                raise InvalidArgument(
+                    f"coupon {coupon!r} names a catalog coupon, but there is no catalog",
+                    hint='pass catalog=..., or the coupon itself: {"percent_off": 20}',
+                )
+            found = self.plan.catalog.coupon(coupon, "coupon", discount_id=discount_id, start=start)
+        else:
+            coupon_id = self.plan.ids.named("coupon", f"coupon-{start}")
+            parsed = parse_coupon(coupon, coupon_id=coupon_id, discount_id=discount_id)
+            assert parsed is not None
+            found = replace(parsed, start=start)
+        if found.currency not in (None, self.plan.currency):
+            raise InvalidArgument(
+                f"coupon {coupon!r} takes {found.amount_off} {found.currency} off, but the "
+                f"subscription bills in {self.plan.currency}",
+                hint=f"use a coupon in {self.plan.currency} or a percent_off coupon",
+            )
+        return found
 
     def cancel(self, *, at_period_end: bool = False) -> Scenario:
         phase = self._require_status(("active", "trialing", "past_due", "unpaid"), "cancel")
@@ -502,6 +616,7 @@ class Scenario:
             billed=phase.items,
             payment="draft",
             attempts=0,
+            invoice_discounted=True,
         )
 
     def _finalize(self, base: Phase) -> Phase:

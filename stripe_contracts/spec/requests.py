@@ -23,3 +23,11 @@ def invoice_item_price(spec: Spec, price: str) -> dict[str, JSON]:
     if "price" in request_properties(spec, "post", "/v1/invoiceitems"):
         return {"price": price}
     return {"pricing": {"price": price}}
+
+
+def subscription_coupon(spec: Spec, path: str, coupon: str) -> dict[str, JSON]:
+    """How POST /v1/subscriptions (or /{id}) names a coupon: `coupon` in older versions,
+    `discounts[][coupon]` in those that removed it (the dahlia spec has only `discounts`)."""
+    if "coupon" in request_properties(spec, "post", path):
+        return {"coupon": coupon}
+    return {"discounts": [{"coupon": coupon}]}

@@ -1,0 +1,336 @@
+"""The scenario-file steps that change a running subscription (quantity, coupon, an invoice's
+fate, paused collection): each gives the objects and events Stripe documents for its API call.
+Every expected value comes from a Stripe page (cited) or from Stripe's spec, never from our
+earlier output; every object and event validates against all three specs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import pytest
+
+from conftest import SHARED, VERSIONS, spec_for
+from stripe_contracts.cassettes.synthesize import cassette_for
+from stripe_contracts.cli import main
+from stripe_contracts.scenarios.events import SUMMARY_EVENT
+from stripe_contracts.scenarios.steps import DEFAULT_CATALOG, ScenarioSteps
+from stripe_contracts.validation import validate
+
+JSON = Any
+DAHLIA = str(SHARED / "spec3.2026-05-27.dahlia.json")
+#: A 10 USD monthly price, the amount of the example on Stripe's prorations page.
+CATALOG: dict[str, JSON] = {
+    **DEFAULT_CATALOG,
+    "prices": [
+        {
+            "lookup_key": "seat_monthly",
+            "product": "standard",
+            "currency": "usd",
+            "unit_amount": 1000,
+            "recurring": {"interval": "month"},
+        },
+        *DEFAULT_CATALOG["prices"],
+    ],
+}
+CATALOG["coupons"] = [
+    {"key": "quarter_off", "percent_off": 25, "name": "25% off"},
+    {"key": "five_off", "id": "FIVEOFF", "amount_off": 500, "currency": "usd"},
+]
+#: The first billing period of seed 0 runs 2024-01-31 to 2024-02-29: 29 days, so its middle is
+#: 14.5 days in (the month-end anchor, https://docs.stripe.com/billing/subscriptions/billing-cycle).
+HALF_PERIOD_HOURS = 29 * 24 / 2
+
+
+def subscribed(version: str = "2023-08-16", quantity: int = 1, **settings: JSON) -> ScenarioSteps:
+    steps = ScenarioSteps(spec_for(version), catalog=CATALOG, settings=settings or None)
+    steps.attach_payment_method()
+    return steps.subscribe(items=[{"price": "seat_monthly", "quantity": quantity}])
+
+
+def events_after(steps: ScenarioSteps, build: Callable[[ScenarioSteps], object]) -> list[JSON]:
+    before = len(steps.events)
+    build(steps)
+    return steps.events[before:]
+
+
+def types(events: list[JSON]) -> list[str]:
+    return [e["type"] for e in events]
+
+
+def assert_all_valid(steps: ScenarioSteps) -> None:
+    """Every object of every moment and every event validates against the steps' spec."""
+    spec = steps.spec
+    for state in steps.scenario.states:
+        for obj in state.objects.values():
+            assert validate(obj, spec) == [], (spec.api_version, obj["id"])
+    for event in steps.events:
+        if event["type"] != SUMMARY_EVENT:  # its object has no schema in Stripe's spec
+            assert validate(event, spec) == [], (spec.api_version, event["type"])
+
+
+def renewal(steps: ScenarioSteps) -> JSON:
+    steps.advance(to="period_end")
+    [created] = [e for e in steps.events if e["type"] == "invoice.created"][-1:]
+    return created["data"]["object"]
+
+
+@cache
+def raw_spec(version: str) -> JSON:
+    return json.loads((SHARED / f"spec3.{version}.json").read_text())
+
+
+def post_parameter_enum(version: str, path: str, name: str) -> set[str]:
+    """The values Stripe's spec allows for a form parameter of a POST request."""
+    operation = raw_spec(version)["paths"][path]["post"]
+    schema = operation["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    return set(schema["properties"][name]["enum"])
+
+
+def schema_enum(*pointer: str) -> set[str]:
+    schema = json.loads(
+        (Path(__file__).parent.parent / "stripe_contracts/schemas/scenario.schema.json").read_text()
+    )
+    node = schema
+    for part in pointer:
+        node = node[part]
+    return set(node["enum"])
+
+
+# -- change quantity ----------------------------------------------------------------------------
+
+
+def test_a_quantity_doubled_mid_period_bills_the_remaining_half_on_the_next_invoice() -> None:
+    # Stripe's example (https://docs.stripe.com/billing/subscriptions/prorations): from a
+    # 10 USD plan to 20 USD halfway through the period credits 5 USD of unused time and
+    # charges 10 USD of remaining time; a quantity change prorates the same way
+    # (https://docs.stripe.com/billing/subscriptions/quantities), and the next invoice bills
+    # the new quantity plus the prorations (https://docs.stripe.com/api/subscriptions/update:
+    # "on June 1 they'll be billed 250 USD").
+    steps = subscribed().advance(hours=HALF_PERIOD_HOURS)
+    events = events_after(steps, lambda s: s.change_quantity(2))
+    assert types(events) == [
+        "invoiceitem.created",
+        "invoiceitem.created",
+        "customer.subscription.updated",
+    ]
+    assert sorted(e["data"]["object"]["amount"] for e in events[:2]) == [-500, 1000]
+    assert all(e["data"]["object"]["proration"] for e in events[:2])
+    updated = events[2]["data"]
+    assert updated["object"]["items"]["data"][0]["quantity"] == 2
+    assert updated["previous_attributes"]["items"]["data"][0]["quantity"] == 1
+    invoice = renewal(steps)
+    assert invoice["amount_due"] == 2000 + 500
+    assert sorted(line["amount"] for line in invoice["lines"]["data"]) == [-500, 1000, 2000]
+
+
+def test_without_prorations_the_next_invoice_bills_only_the_new_quantity() -> None:
+    # proration_behavior=none: "Disable creating prorations in this request"
+    # (https://docs.stripe.com/api/subscriptions/update#update_subscription-proration_behavior)
+    steps = subscribed().advance(hours=HALF_PERIOD_HOURS)
+    events = events_after(steps, lambda s: s.change_quantity(3, proration_behavior="none"))
+    assert types(events) == ["customer.subscription.updated"]
+    assert renewal(steps)["amount_due"] == 3000
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_quantity_changes_validate_in_every_version(version: str) -> None:
+    steps = subscribed(version).advance(days=5).change_quantity(4).advance(days=3)
+    steps.change_quantity(1, price="seat_monthly", proration_behavior="none")
+    steps.advance(to="period_end")
+    assert_all_valid(steps)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_files_proration_behaviors_are_values_stripe_takes(version: str) -> None:
+    allowed = post_parameter_enum(
+        version, "/v1/subscriptions/{subscription_exposed_id}", "proration_behavior"
+    )
+    assert schema_enum("$defs", "proration_behavior") <= allowed
+
+
+# -- coupons ----------------------------------------------------------------------------------
+
+
+def form_properties(version: str, path: str) -> set[str]:
+    operation = raw_spec(version)["paths"][path]["post"]
+    return set(
+        operation["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"][
+            "properties"
+        ]
+    )
+
+
+def test_a_coupon_applied_mid_period_discounts_the_next_invoice_not_the_issued_one() -> None:
+    # Stripe: "Once an invoice is finalized, monetary values ... become uneditable" (the spec's
+    # description of POST /v1/invoices/{invoice}); the coupon reduces invoices by a
+    # percentage (https://docs.stripe.com/billing/subscriptions/coupons)
+    description = raw_spec("2023-08-16")["paths"]["/v1/invoices/{invoice}"]["post"]["description"]
+    assert "become uneditable" in description
+    steps = subscribed().advance(days=10)
+    paid_before = steps.graph.invoice["amount_paid"]
+    events = events_after(steps, lambda s: s.apply_coupon("quarter_off"))
+    assert types(events) == ["customer.discount.created", "customer.subscription.updated"]
+    assert steps.graph.invoice["amount_paid"] == paid_before == 1000
+    assert steps.graph.invoice["discount"] is None
+    discount = events[0]["data"]["object"]
+    subscription = events[1]["data"]
+    assert (
+        discount["object"] == "discount"
+        and discount["subscription"] == subscription["object"]["id"]
+    )
+    assert discount["start"] == events[0]["created"] and discount["coupon"]["percent_off"] == 25
+    assert subscription["object"]["discount"]["id"] == discount["id"]
+    assert subscription["previous_attributes"] == {"discount": None}
+    invoice = renewal(steps)
+    assert (invoice["subtotal"], invoice["total"]) == (1000, 750)
+    assert invoice["total_discount_amounts"] == [{"amount": 250, "discount": discount["id"]}]
+
+
+def test_the_discount_event_is_one_stripe_sends_in_every_version() -> None:
+    for version in VERSIONS:
+        events = raw_spec(version)["paths"]["/v1/webhook_endpoints"]["post"]["requestBody"]
+        assert "customer.discount.created" in json.dumps(events), version
+
+
+def test_a_coupon_at_signup_discounts_the_first_invoice_with_the_catalogs_id() -> None:
+    # a coupon id is a "Unique string of your choice" (POST /v1/coupons `id` in the spec)
+    steps = ScenarioSteps(spec_for("2023-08-16"), catalog=CATALOG).attach_payment_method()
+    steps.subscribe(items=[{"price": "seat_monthly"}], coupon="five_off", metadata={"plan": "x"})
+    assert "customer.discount.created" in types(steps.events)
+    invoice, subscription = steps.graph.invoice, steps.graph.subscription
+    assert invoice["amount_paid"] == 1000 - 500
+    assert subscription is not None and subscription["discount"]["coupon"]["id"] == "FIVEOFF"
+    assert subscription["metadata"] == {"plan": "x"}
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_coupon_steps_validate_and_their_cassette_sends_parameters_the_spec_takes(
+    version: str,
+) -> None:
+    steps = subscribed(version).advance(days=4).apply_coupon("quarter_off")
+    steps.advance(to="period_end").change_quantity(2).advance(to="period_end")
+    assert_all_valid(steps)
+    posts = [
+        i["request"]
+        for i in cassette_for(steps.scenario)["interactions"]
+        if i["request"]["method"] == "POST" and "coupon" in i["request"]["body"]
+    ]
+    [applied] = posts
+    allowed = form_properties(version, "/v1/subscriptions/{subscription_exposed_id}")
+    keys = {key.split("[")[0] for key in parse_qs(applied["body"])}
+    assert keys <= allowed and keys & {"coupon", "discounts"}
+
+
+def test_payment_behavior_on_subscribe_leaves_the_subscription_incomplete() -> None:
+    # default_incomplete: "the subscription is created in `incomplete` status" until the
+    # first payment is confirmed (the parameter's description in the spec)
+    properties = raw_spec("2023-08-16")["paths"]["/v1/subscriptions"]["post"]["requestBody"]
+    assert "default_incomplete" in json.dumps(properties)
+    steps = ScenarioSteps(spec_for("2023-08-16"), catalog=CATALOG).attach_payment_method()
+    steps.subscribe(items=[{"price": "seat_monthly"}], payment_behavior="default_incomplete")
+    assert steps.graph.subscription is not None
+    assert steps.graph.subscription["status"] == "incomplete"
+
+
+# -- bad input ----------------------------------------------------------------------------------
+
+
+def write_files(tmp_path: Path, steps: list[JSON]) -> Path:
+    (tmp_path / "catalog.json").write_text(json.dumps(CATALOG))
+    scenario = {"catalog": "catalog.json", "steps": steps}
+    (tmp_path / "scenario.json").write_text(json.dumps(scenario))
+    return tmp_path / "scenario.json"
+
+
+SUBSCRIBE = [
+    {"attach_payment_method": {"card": "success"}},
+    {"subscribe": {"items": [{"price": "seat_monthly"}]}},
+]
+
+
+@pytest.mark.parametrize(
+    ("steps", "says"),
+    [
+        (
+            [*SUBSCRIBE, {"change_quantity": {"quantity": 0}}],
+            ["step 3", "quantity", "minimum"],
+        ),
+        (
+            [*SUBSCRIBE, {"change_quantity": {"quantity": 2, "price": "seat_montly"}}],
+            ["step 3 (change_quantity)", "'seat_montly'", "did you mean 'seat_monthly'"],
+        ),
+        (
+            [*SUBSCRIBE, {"change_quantity": {"quantity": 2, "proration_behavior": "always"}}],
+            ["step 3", "proration_behavior"],
+        ),
+        (
+            [{"change_quantity": {"quantity": 2}}],
+            ["step 1 (change_quantity)", "needs a subscription"],
+        ),
+        (
+            [*SUBSCRIBE, {"apply_coupon": {"coupon": "quarter_of"}}],
+            ["step 3 (apply_coupon)", "'quarter_of'", "did you mean 'quarter_off'"],
+        ),
+        (
+            [
+                *SUBSCRIBE,
+                {"apply_coupon": {"coupon": "quarter_off"}},
+                {"apply_coupon": {"coupon": "five_off"}},
+            ],
+            ["step 4 (apply_coupon)", "already has coupon"],
+        ),
+        (
+            [*SUBSCRIBE, {"apply_coupon": {"percent_off": 10}}],
+            ["step 3", "unknown key 'percent_off'"],
+        ),
+    ],
+)
+def test_bad_steps_exit_2_naming_file_step_and_field_and_write_nothing(
+    steps: list[JSON], says: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_files(tmp_path, steps)
+    out = tmp_path / "out"
+    args = ["generate", "--scenario-file", str(path), "--spec", DAHLIA, "--out", str(out)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "Traceback" not in err, err
+    for expected in says:
+        assert expected in err, (expected, err)
+    assert not out.exists()
+
+
+def test_the_synthesized_cassette_sends_the_quantity_and_proration_behavior() -> None:
+    # the request an integration makes: POST /v1/subscriptions/{id} with the item's id and
+    # new quantity (https://docs.stripe.com/billing/subscriptions/quantities)
+    steps = subscribed().advance(days=3).change_quantity(3, proration_behavior="none")
+    updates = [
+        i["request"]
+        for i in cassette_for(steps.scenario)["interactions"]
+        if i["request"]["method"] == "POST" and "proration_behavior" in i["request"]["body"]
+    ]
+    [update] = updates
+    body = parse_qs(update["body"])
+    assert body["items[0][quantity]"] == ["3"] and body["proration_behavior"] == ["none"]
+
+
+def test_a_catalog_coupon_taking_an_amount_off_needs_its_currency(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # POST /v1/coupons `currency`: "(required if `amount_off` is passed)" (the spec)
+    properties = raw_spec("2023-08-16")["paths"]["/v1/coupons"]["post"]["requestBody"]
+    assert "required if `amount_off` is passed" in json.dumps(properties)
+    path = write_files(tmp_path, [*SUBSCRIBE])
+    catalog = {**CATALOG, "coupons": [{"key": "five_off", "amount_off": 500}]}
+    (tmp_path / "catalog.json").write_text(json.dumps(catalog))
+    out = tmp_path / "out"
+    args = ["generate", "--scenario-file", str(path), "--spec", DAHLIA, "--out", str(out)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "catalog.json" in err and "coupons[0]" in err, err
+    assert not out.exists()
