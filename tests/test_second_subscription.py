@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import stripe
 
-from conftest import SHARED, spec_for
+from conftest import EXCERPT, SHARED, spec_for
 from stripe_contracts.cassettes.synthesize import cassette_for
 from stripe_contracts.cli import main
 from stripe_contracts.errors import StripeContractsError
@@ -267,23 +267,40 @@ def test_a_step_naming_no_subscription_of_the_customer_exits_2_and_writes_nothin
     assert "Traceback" not in err and not out.exists()
 
 
-def test_a_subscription_named_before_it_exists_is_an_error(tmp_path: Path) -> None:
+def test_a_subscription_named_before_it_exists_is_an_error_before_any_step_runs(
+    tmp_path: Path,
+) -> None:
+    """Names are checked when the file is read: `run-scenario` delivers nothing to the app."""
     path = _write(
         tmp_path,
         "  - subscribe: {items: [{price: standard_monthly}], trial_days: 7}\n"
-        "  - cancel: {subscription: 2}\n",
+        "  - subscribe: {key: b, items: [{price: advanced_monthly}], trial_days: 7}\n"
+        "  - cancel: {subscription: 3}\n",
     )
     with pytest.raises(
-        UserFileError, match=r"(?s)step 2 \(cancel\): subscription: 2 .*subscriptions so far: 1"
+        UserFileError,
+        match=r"(?s)step 3 \(cancel\): subscription: 3 .*subscriptions so far: 1, 2, b",
     ):
-        _run(spec_for("2023-08-16"), path)
+        load_scenario_file(path)
+    # the same name after the third subscribe step is good
+    path.write_text(
+        path.read_text().replace(
+            "  - cancel:", "  - subscribe: {items: [{price: standard_monthly}]}\n  - cancel:"
+        )
+    )
+    load_scenario_file(path)
 
 
-def test_the_bundle_holds_both_subscriptions_and_its_events_verify(tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", ["2020-08-27", "2023-08-16", "builtin"])
+def test_the_bundle_holds_both_subscriptions_and_its_events_verify(
+    version: str, tmp_path: Path
+) -> None:
+    spec = [] if version == "builtin" else ["--spec", str(SHARED / f"spec3.{version}.json")]
+    spec += [] if version == "builtin" else ["--spec", str(EXCERPT)]
+    args = ["generate", "--scenario-file", str(TWO), *spec, "--webhook-secret", "whsec_2"]
+    assert main([*args, "--out", str(tmp_path / "b")]) == 0
+    assert main([*args, "--out", str(tmp_path / "again")]) == 0
     out = tmp_path / "b"
-    spec = str(SHARED / "spec3.2026-05-27.dahlia.json")
-    args = ["generate", "--scenario-file", str(TWO), "--spec", spec, "--webhook-secret", "whsec_2"]
-    assert main([*args, "--out", str(out)]) == 0
     manifest = json.loads((out / "manifest.json").read_text())
     kinds = [o["object"] for o in manifest["objects"]]
     assert kinds.count("subscription") == 2
@@ -301,6 +318,9 @@ def test_the_bundle_holds_both_subscriptions_and_its_events_verify(tmp_path: Pat
     assert [e["timestamp"] for e in manifest["events"]] == sorted(
         e["timestamp"] for e in manifest["events"]
     )
+    # deterministic: the same file, spec and seed give the same bytes
+    files = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    assert all((out / f).read_bytes() == (tmp_path / "again" / f).read_bytes() for f in files)
 
 
 def test_scenario_steps_take_a_key_and_name_a_subscription() -> None:

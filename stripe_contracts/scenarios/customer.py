@@ -349,6 +349,30 @@ class Subscriptions:
                 objects[object_id] = {**obj, "number": number}
 
 
+def check_subscription_names(steps: list[dict[str, JSON]]) -> tuple[int, str, str, str] | None:
+    """The first step that names a subscription the customer does not have at that step (or
+    gives `subscribe` a key already taken), as (step number, verb, message, hint); None if
+    every name is good. Checked before any step runs, so nothing is delivered or written."""
+    keys: list[str | None] = []
+    for number, step in enumerate(steps, start=1):
+        ((verb, arguments),) = step.items()
+        if not isinstance(arguments, dict):
+            continue
+        names = [str(n) for n in range(1, len(keys) + 1)] + [k for k in keys if k is not None]
+        if verb == "subscribe":
+            key = arguments.get("key")
+            if key is not None and str(key) in names:
+                message = f"key: {key!r} already names a subscription of this customer"
+                return number, verb, message, f"choose another key (taken: {', '.join(names)})"
+            keys.append(None if key is None else str(key))
+        elif verb not in NOT_CHOOSING and arguments.get("subscription") is not None:
+            name = arguments["subscription"]
+            if str(name) not in names:
+                message = f"subscription: {name!r} is not a subscription of this customer (yet)"
+                return number, verb, message, nearest_hint(str(name), names, "subscriptions so far")
+    return None
+
+
 def _order_in(order: list[str]) -> Any:
     return lambda feature_id: order.index(feature_id) if feature_id in order else len(order)
 
@@ -359,4 +383,4 @@ def subscription_count(scenario: Scenario) -> int:
     return len({o["id"] for o in objects if o.get("object") == "subscription"})
 
 
-__all__ = ["NOT_CHOOSING", "Subscriptions", "subscription_count"]
+__all__ = ["NOT_CHOOSING", "Subscriptions", "check_subscription_names", "subscription_count"]

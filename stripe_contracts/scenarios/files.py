@@ -22,7 +22,7 @@ from stripe_contracts.errors import InvalidArgument, StripeContractsError
 from stripe_contracts.graph.catalog import nearest_hint
 from stripe_contracts.graph.clock import MINUTE
 from stripe_contracts.graph.settings import BillingSettings
-from stripe_contracts.scenarios.customer import Subscriptions
+from stripe_contracts.scenarios.customer import Subscriptions, check_subscription_names
 from stripe_contracts.scenarios.timeline import Scenario
 from stripe_contracts.spec import Spec
 
@@ -95,6 +95,10 @@ def scenario_file_from_dict(data: JSON, *, path: Path, catalog: Path | JSON) -> 
     for number, step in enumerate(data.get("steps") or [], start=1):
         _check_verb(path, number, step)
     _check(data, "scenario", path)
+    unknown = check_subscription_names(data["steps"])
+    if unknown is not None:
+        number, verb, message, hint = unknown
+        raise UserFileError(f"{path}: step {number} ({verb}): {message}", hint=hint)
     if catalog is None:
         raise UserFileError(
             f"{path}: no catalog", hint="add `catalog: catalog.yaml` or pass --catalog FILE"
