@@ -495,7 +495,7 @@ def _scenarios(args: argparse.Namespace) -> int:
     ]
     for flow in FLOWS.values():
         options = [*common, "--collection-method"] + (
-            ["--trial-days"] if "trial_days" in flow.defaults else []
+            ["--trial-days"] if flow.trial_days is not None else []
         )
         rows.append(
             {"name": flow.name, "description": flow.description, "events": True, "options": options}

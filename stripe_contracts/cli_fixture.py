@@ -49,7 +49,7 @@ from stripe_contracts.graph.catalog import Item
 from stripe_contracts.graph.clock import DAY
 from stripe_contracts.graph.expand import payment_expand_path
 from stripe_contracts.graph.settings import BillingSettings, settings_from
-from stripe_contracts.scenarios.catalog import FLOWS, STANDARD_ITEMS
+from stripe_contracts.scenarios.catalog import FLOWS, run_flow
 from stripe_contracts.scenarios.timeline import Scenario
 from stripe_contracts.spec import Spec
 from stripe_contracts.spec.requests import invoice_item_price
@@ -153,12 +153,8 @@ class _Recording(Scenario):
 
 
 def _record_flow(name: str, spec: Spec, *, seed: int, **options: JSON) -> _Recording:
-    flow = FLOWS.get(name)
-    if flow is None:
-        raise InvalidArgument.choice("scenario", name, tuple(FLOWS))
-    arguments = {"items": STANDARD_ITEMS, **flow.defaults, **options}
-    scenario = _Recording(spec, seed=seed, name=name, **arguments)
-    flow.run(scenario)
+    scenario = run_flow(name, spec, seed=seed, scenario_type=_Recording, **options)
+    assert isinstance(scenario, _Recording)
     recorded = {i for call in scenario.calls for i in range(call.before, call.after)}
     if set(range(1, len(scenario.states))) - recorded:
         raise StripeContractsError(

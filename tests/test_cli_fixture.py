@@ -14,8 +14,7 @@ from stripe_contracts.cassettes.contract import _parameters_schema, find_operati
 from stripe_contracts.cli import main
 from stripe_contracts.cli_fixture import REFERENCE, cli_fixture, cli_fixture_notes
 from stripe_contracts.errors import StripeContractsError
-from stripe_contracts.scenarios import FLOWS, Scenario, run_flow
-from stripe_contracts.scenarios.catalog import Flow
+from stripe_contracts.scenarios import FLOWS, Scenario, files, run_flow
 from stripe_contracts.validation import Violation, validate_schema
 
 VERSION = "2023-08-16"
@@ -256,12 +255,12 @@ def test_a_trial_without_a_card_pauses_when_it_ends() -> None:
 def test_a_flow_step_it_cannot_translate_is_an_error_not_a_silent_gap(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def unrecorded(s: Scenario) -> None:
+    def unrecorded(s: Scenario, arguments: object) -> None:
         Scenario.create_customer(s)  # past the recording override, like an unknown new call
 
-    monkeypatch.setitem(FLOWS, "custom", Flow("custom", unrecorded, {}))
+    monkeypatch.setitem(files._STEPS, "advance", unrecorded)  # a step a flow file holds
     with pytest.raises(StripeContractsError, match="Scenario call export-cli-fixture"):
-        fixture_for("custom")
+        fixture_for("renewal")
 
 
 # -- the command -------------------------------------------------------------------------------

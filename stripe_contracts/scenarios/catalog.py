@@ -1,228 +1,168 @@
-"""The named billing flows: each a few API calls and clock moves on a `Scenario`.
+"""The named billing flows: scenario files shipped in the package, run like a user's.
 
-Names are the CLI's (`stripe-contracts generate renewal-failed-unpaid ...`). Every flow is a
-function of a fresh `Scenario`; its states and derived events are the output.
+Each flow is `scenarios/flows/<name>.yaml`, a scenario file of the same format as a user's
+(`schemas/scenario.schema.json`), billed from the generator's catalog `flows/catalog.yaml`
+(a Standard product with basic features, Advanced and Basic for upgrades and downgrades, a
+one-time setup fee) or from the user's catalog file. Names are the CLI's
+(`stripe-contracts generate renewal-failed-unpaid ...`); `run_flow` runs one through
+`scenarios.files`, the path `generate --scenario-file` takes, so there is one path, not two.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import copy
+import os
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
+from stripe_contracts import _yaml
 from stripe_contracts.errors import InvalidArgument
 from stripe_contracts.graph.arguments import check_seed, suggestion
-from stripe_contracts.graph.clock import DAY
-from stripe_contracts.graph.settings import settings_from
+from stripe_contracts.scenarios.files import (
+    OPTIONS,
+    ScenarioFile,
+    run_steps,
+    scenario_file_from_dict,
+    start_scenario,
+)
 from stripe_contracts.scenarios.timeline import Scenario
 from stripe_contracts.spec import Spec
 
 JSON = Any
-
-
-def _signup(s: Scenario) -> None:
-    s.create_customer().attach_payment_method().create_subscription()
-    if s.settings.payment_behavior == "default_incomplete" and s.phase.payment == "pending":
-        s.confirm_payment()  # the Elements flow: the client confirms the PaymentIntent
-
-
-def signup(s: Scenario) -> None:
-    """Signup that succeeds: charge_automatically, card ok."""
-    _signup(s)
-
-
-def signup_3ds(s: Scenario) -> None:
-    """Signup needing 3-D Secure: incomplete with PaymentIntent requires_action, then done."""
-    s.set_card("requires_action")
-    _signup(s)
-    s.advance(minutes=5).confirm_payment()
-
-
-def signup_3ds_abandoned(s: Scenario) -> None:
-    """3-D Secure never completed: incomplete_expired after 23 hours, invoice voided."""
-    s.set_card("requires_action")
-    _signup(s)
-    s.advance(hours=24)
-
-
-def signup_declined(s: Scenario) -> None:
-    """The first payment is declined: incomplete, PaymentIntent requires_payment_method."""
-    s.set_card("declined")
-    _signup(s)
-
-
-def renewal(s: Scenario) -> None:
-    """One paid period, then a renewal paid automatically."""
-    _signup(s)
-    s.advance_to_period_end()
-
-
-def _failed_renewal(s: Scenario) -> None:
-    _signup(s)
-    s.set_card("declined")
-    s.advance_to_period_end()
-
-
-def renewal_failed_recovered(s: Scenario) -> None:
-    """The renewal is declined (past_due), a retry is declined, the next one succeeds."""
-    _failed_renewal(s)
-    s.advance_to_next_retry()
-    s.set_card("ok")
-    s.advance_to_next_retry()
-
-
-def renewal_failed_unpaid(s: Scenario) -> None:
-    """Every retry is declined; the account's setting marks the subscription unpaid."""
-    s.configure(subscription_after_retries="unpaid")
-    _failed_renewal(s)
-    s.advance_until_retries_end()
-
-
-def renewal_failed_canceled(s: Scenario) -> None:
-    """Every retry is declined; the account's setting cancels the subscription."""
-    s.configure(subscription_after_retries="cancel")
-    _failed_renewal(s)
-    s.advance_until_retries_end()
-
-
-def trial(s: Scenario) -> None:
-    """Trial start, trial_will_end three days before it ends, then the first paid invoice."""
-    _signup(s)
-    s.advance(days=(s.plan.trial[1] - s.now) / DAY + 0.1 if s.plan.trial else 0)
-
-
-def trial_no_payment_method(s: Scenario) -> None:
-    """A trial without a payment method that ends paused."""
-    s.create_customer().create_subscription()
-    s.advance(days=(s.plan.trial[1] - s.now) / DAY + 0.1 if s.plan.trial else 0)
-
-
-def upgrade(s: Scenario) -> None:
-    """Mid-period upgrade: prorations billed on the next invoice."""
-    _signup(s)
-    s.advance(days=10)
-    s.update_items(
-        [
-            {
-                "price": {"unit_amount": 5000},
-                "product": {
-                    "name": "Advanced",
-                    "features": ["basic_features", "extended_features"],
-                },
-            }
-        ]
-    )
-    s.advance_to_period_end()
-
-
-def downgrade(s: Scenario) -> None:
-    """Mid-period downgrade: a credit for unused time on the next invoice."""
-    _signup(s)
-    s.advance(days=10)
-    s.update_items(
-        [
-            {
-                "price": {"unit_amount": 900},
-                "product": {"name": "Basic", "features": ["basic_features"]},
-            }
-        ]
-    )
-    s.advance_to_period_end()
-
-
-def cancel_at_period_end(s: Scenario) -> None:
-    """cancel_at_period_end set mid-period, then the subscription is deleted at period end."""
-    _signup(s)
-    s.advance(days=5).cancel(at_period_end=True)
-    s.advance_to_period_end()
-
-
-def cancel_now(s: Scenario) -> None:
-    """Immediate cancel mid-period."""
-    _signup(s)
-    s.advance(days=5).cancel()
-
-
-def one_off_invoice(s: Scenario) -> None:
-    """A one-off invoice paid by card: invoice item, invoice, payment; no subscription."""
-    s.create_customer().attach_payment_method().create_invoice_item().create_and_pay_invoice()
-
-
-def one_off_invoice_declined(s: Scenario) -> None:
-    """A one-off invoice whose card payment is declined; no subscription."""
-    s.set_card("declined")
-    one_off_invoice(s)
+#: The flows, in the order `stripe-contracts scenarios` lists them and `generate --all`
+#: writes them; each is `flows/<name>.yaml` (tests hold the folder to this list).
+FLOW_NAMES = (
+    "signup",
+    "signup-3ds",
+    "signup-3ds-abandoned",
+    "signup-declined",
+    "renewal",
+    "renewal-failed-recovered",
+    "renewal-failed-unpaid",
+    "renewal-failed-canceled",
+    "trial",
+    "trial-no-payment-method",
+    "upgrade",
+    "downgrade",
+    "cancel-at-period-end",
+    "cancel-now",
+    "one-off-invoice",
+    "one-off-invoice-declined",
+)
+#: The generator's catalog, beside the flows (each flow's `catalog:` names it).
+GENERATOR_CATALOG = "catalog.yaml"
 
 
 @dataclass(frozen=True)
 class Flow:
+    """A named flow: its file's `description` and the trial its `subscribe` step starts."""
+
     name: str
-    run: Callable[[Scenario], None]
-    defaults: dict[str, JSON]
 
     @property
     def description(self) -> str:
-        return (self.run.__doc__ or "").strip().splitlines()[0]
+        return str(flow_data(self.name).get("description", ""))
+
+    @property
+    def trial_days(self) -> int | None:
+        for step in flow_data(self.name)["steps"]:
+            if "subscribe" in step:
+                return (step["subscribe"] or {}).get("trial_days")
+        return None
 
 
-STANDARD_ITEMS = [
-    {
-        "price": {"unit_amount": 2000},
-        "product": {"name": "Standard", "features": ["basic_features"]},
-    }
-]
-_ONE_OFF_ITEMS = [
-    {
-        "price": {"unit_amount": 4900, "recurring": None},
-        "product": {"name": "Setup fee", "features": []},
-    },
-]
-FLOWS: dict[str, Flow] = {
-    flow.name: flow
-    for flow in (
-        Flow("signup", signup, {}),
-        Flow("signup-3ds", signup_3ds, {}),
-        Flow("signup-3ds-abandoned", signup_3ds_abandoned, {}),
-        Flow("signup-declined", signup_declined, {}),
-        Flow("renewal", renewal, {}),
-        Flow("renewal-failed-recovered", renewal_failed_recovered, {}),
-        Flow("renewal-failed-unpaid", renewal_failed_unpaid, {}),
-        Flow("renewal-failed-canceled", renewal_failed_canceled, {}),
-        Flow("trial", trial, {"trial_days": 14}),
-        Flow("trial-no-payment-method", trial_no_payment_method, {"trial_days": 14}),
-        Flow("upgrade", upgrade, {}),
-        Flow("downgrade", downgrade, {}),
-        Flow("cancel-at-period-end", cancel_at_period_end, {}),
-        Flow("cancel-now", cancel_now, {}),
-        Flow("one-off-invoice", one_off_invoice, {"items": _ONE_OFF_ITEMS}),
-        Flow("one-off-invoice-declined", one_off_invoice_declined, {"items": _ONE_OFF_ITEMS}),
+FLOWS: dict[str, Flow] = {name: Flow(name) for name in FLOW_NAMES}
+
+
+def flow_text(name: str) -> str:
+    """The text of a shipped file of `flows/` (a flow's `<name>.yaml`, or the catalog)."""
+    folder = resources.files("stripe_contracts") / "scenarios" / "flows"
+    return (folder / name).read_text(encoding="utf-8")
+
+
+@cache
+def _parsed(file_name: str) -> JSON:
+    return _yaml.load(flow_text(file_name))
+
+
+def flow_data(name: str) -> JSON:
+    """A flow's scenario file, as data (a copy: yours to change)."""
+    return copy.deepcopy(_parsed(f"{name}.yaml"))
+
+
+@cache
+def _generator_flow(name: str) -> ScenarioFile:
+    """The flow's file with the generator's catalog, checked once (never changed after)."""
+    scenario_file = scenario_file_from_dict(
+        _parsed(f"{name}.yaml"), path=Path(f"{name}.yaml"), catalog=_parsed(GENERATOR_CATALOG)
     )
-}
+    scenario_file.prices_as_items = True  # ids per item position, as before catalog files
+    return scenario_file
 
 
-def run_flow(name: str, spec: Spec, *, seed: int = 0, **options: JSON) -> Scenario:
-    """Run the named flow on a fresh scenario and return it (states and all)."""
-    flow = FLOWS.get(name)
-    if flow is None:
+def flow_file(name: str, *, catalog: str | os.PathLike[str] | JSON = None) -> ScenarioFile:
+    """The named flow as a checked scenario file: billed from `catalog` (a catalog file's path
+    or data; its prices named by lookup key) or, without one, from the generator's catalog,
+    whose prices are made as the steps use them (ids as the builder's `items=` gives)."""
+    if name not in FLOWS:
         raise InvalidArgument.choice("scenario", name, tuple(FLOWS))
-    allowed = (
-        "items",
-        "currency",
-        "collection_method",
-        "trial_days",
-        "card",
-        "start",
-        "settings",
-    )
-    unknown = sorted(set(options) - set(allowed))
+    if catalog is None:
+        return _generator_flow(name)
+    if isinstance(catalog, (str, os.PathLike)):
+        catalog = Path(catalog)
+    return scenario_file_from_dict(flow_data(name), path=Path(f"{name}.yaml"), catalog=catalog)
+
+
+def run_flow(
+    name: str,
+    spec: Spec,
+    *,
+    seed: int = 0,
+    catalog: str | os.PathLike[str] | JSON = None,
+    scenario_type: type[Scenario] = Scenario,
+    **options: JSON,
+) -> Scenario:
+    """Run the named flow on a fresh scenario and return it (states and all).
+
+    `options` (items, currency, collection_method, trial_days, card, start, settings) replace
+    the flow file's values; settings the flow itself gives (e.g. renewal-failed-unpaid's
+    `subscription_after_retries: unpaid`) stay. With `catalog` (a catalog file's path or
+    data), `items` name its prices by lookup key and the flow bills from it: see `flow_file`
+    and `scenarios.files.neighbour_price` for the price an upgrade or downgrade moves to.
+    `scenario_type` is the `Scenario` class to run (a subclass that records its calls).
+    """
+    if name not in FLOWS:
+        raise InvalidArgument.choice("scenario", name, tuple(FLOWS))
+    unknown = sorted(set(options) - set(OPTIONS))
     if unknown:
         raise InvalidArgument(
             f"scenario {name!r} got unknown option(s) {unknown}",
-            hint=f"flows take: {suggestion(unknown[0], allowed)}",
+            hint=f"flows take: {suggestion(unknown[0], OPTIONS)}",
         )
     check_seed(seed)
-    arguments = {"items": STANDARD_ITEMS, **flow.defaults, **options}
-    arguments["settings"] = settings_from(arguments.get("settings"))
-    scenario = Scenario(spec, seed=seed, name=name, **arguments)
-    flow.run(scenario)
-    return scenario
+    if catalog is not None and options.get("currency") is not None:
+        raise InvalidArgument(
+            f"currency={options['currency']!r} does not apply with a catalog: its prices carry "
+            "their own currency",
+            hint="drop currency, or choose prices of that currency with items=[{'price': KEY}]",
+        )
+    scenario_file = flow_file(name, catalog=catalog)
+    scenario = start_scenario(
+        scenario_file, spec, seed=seed, options=options, scenario_type=scenario_type
+    )
+    return run_steps(scenario, scenario_file)
+
+
+__all__ = [
+    "FLOWS",
+    "FLOW_NAMES",
+    "GENERATOR_CATALOG",
+    "Flow",
+    "flow_data",
+    "flow_file",
+    "flow_text",
+    "run_flow",
+]

@@ -48,7 +48,16 @@ JSON = Any
 #: Step verbs whose arguments do not choose a subscription (`expect: {subscription: ...}` names
 #: an object type; the customer's card and a new subscription are not one subscription's).
 NOT_CHOOSING = frozenset(
-    {"attach_payment_method", "card", "subscribe", "expect", "expect_event", "check"}
+    {
+        "attach_payment_method",
+        "card",
+        "set_card",
+        "subscribe",
+        "one_off_invoice",
+        "expect",
+        "expect_event",
+        "check",
+    }
 )
 
 
@@ -115,6 +124,10 @@ class Subscriptions:
             card = arguments.get("card") if isinstance(arguments, dict) else arguments
             self.attach_payment_method(card or "success")
             return True
+        if verb == "set_card":  # the customer's card: every subscription's payments
+            for timeline in self.timelines:
+                timeline.set_card(str(arguments))
+            return True
         if verb == "advance":
             self.advance(arguments, self.target(verb, arguments))
             return True
@@ -140,6 +153,11 @@ class Subscriptions:
         if first.current.model.subscription is None:
             raise InvalidArgument(
                 "a second subscription needs the first one", hint="subscribe once before"
+            )
+        if first.catalog is None:  # the named flows make their prices per item position
+            raise InvalidArgument(
+                "a second subscription needs the prices of a catalog file, by lookup key",
+                hint="give the scenario a catalog (`catalog:` or --catalog)",
             )
         number = len(self.timelines) + 1
         if not self.several:
@@ -226,7 +244,8 @@ class Subscriptions:
         elif to == "retries_end":
             while (invoice := chosen.current.model.invoice) and invoice.next_payment_attempt:
                 self.advance_to(invoice.next_payment_attempt + MINUTE)
-        later = int(arguments.get("days", 0) * DAY + arguments.get("hours", 0) * HOUR)
+        days, hours = arguments.get("days", 0), arguments.get("hours", 0)
+        later = int(days * DAY + hours * HOUR + arguments.get("minutes", 0) * MINUTE)
         self.advance_to(self.first.now + later)
 
     def _next_retry(self, chosen: Scenario) -> int:

@@ -21,7 +21,7 @@ from stripe_contracts import _yaml
 from stripe_contracts.errors import InvalidArgument, StripeContractsError
 from stripe_contracts.graph.catalog import nearest_hint
 from stripe_contracts.graph.clock import MINUTE
-from stripe_contracts.graph.settings import BillingSettings
+from stripe_contracts.graph.settings import BillingSettings, settings_from
 from stripe_contracts.scenarios.customer import Subscriptions, check_subscription_names
 from stripe_contracts.scenarios.timeline import Scenario
 from stripe_contracts.spec import Spec
@@ -37,9 +37,11 @@ VERBS = (
     "advance",
     "update_items",
     "change_price",
+    "set_card",
     "change_quantity",
     "apply_coupon",
     "confirm_payment",
+    "one_off_invoice",
     "cancel",
     "expect_event",
     "expect",
@@ -52,8 +54,9 @@ LOOKING = ("expect_event", "expect", "check")
 AfterStep = Callable[[int, str, Any, Scenario], None]
 
 
-class UserFileError(StripeContractsError):
-    """A catalog or scenario file that cannot be used as written."""
+class UserFileError(InvalidArgument):
+    """A catalog or scenario file that cannot be used as written (or a named flow's options
+    that its file cannot run with: an `InvalidArgument` that says at which step)."""
 
 
 @dataclass
@@ -63,6 +66,13 @@ class ScenarioFile:
     customer: dict[str, JSON]
     settings: BillingSettings
     steps: list[dict[str, JSON]] = field(default_factory=list)
+    description: str = ""
+    given_settings: dict[str, JSON] = field(default_factory=dict)  # as written in the file
+    catalog_path: Path | None = None  # where the catalog was read from, for errors
+    #: Prices made only as the steps use them, with ids per item position, as the builder's
+    #: `items=` argument makes them (the named flows' own catalog), instead of the whole
+    #: catalog listed up front with ids per lookup key (a user's catalog file).
+    prices_as_items: bool = False
 
 
 def load_catalog(path: Path) -> JSON:
@@ -87,6 +97,11 @@ def load_scenario_file(
     )
 
 
+def read_file(path: Path) -> JSON:
+    """A YAML or JSON file's data (not yet checked against a schema)."""
+    return _read(path)
+
+
 def scenario_file_from_dict(data: JSON, *, path: Path, catalog: Path | JSON) -> ScenarioFile:
     """A scenario file's data (as read from `path`, named in errors), checked, with its catalog
     (a catalog file's path, or its data already read)."""
@@ -103,15 +118,26 @@ def scenario_file_from_dict(data: JSON, *, path: Path, catalog: Path | JSON) -> 
         raise UserFileError(
             f"{path}: no catalog", hint="add `catalog: catalog.yaml` or pass --catalog FILE"
         )
+    catalog_path = catalog if isinstance(catalog, Path) else None
     if isinstance(catalog, Path):
         catalog = load_catalog(catalog)
     else:
         _check(catalog, "catalog", Path(f"{path} (catalog)"))
+    given = dict(data.get("settings") or {})
     try:
-        settings = BillingSettings.from_dict(data.get("settings") or {})
+        settings = BillingSettings.from_dict(given)
     except InvalidArgument as exc:
         raise UserFileError(f"{path}: settings: {exc.message}", hint=exc.hint) from None
-    return ScenarioFile(path, catalog, dict(data.get("customer") or {}), settings, data["steps"])
+    return ScenarioFile(
+        path,
+        catalog,
+        dict(data.get("customer") or {}),
+        settings,
+        data["steps"],
+        description=str(data.get("description", "")),
+        given_settings=given,
+        catalog_path=catalog_path,
+    )
 
 
 def run_scenario_file(
@@ -129,26 +155,73 @@ def run_scenario_file(
     the latest one unless they name one (`subscription: 2`, or a `key` given at subscribe), and
     the returned scenario's states hold every subscription's objects.
     """
-    steps = scenario_file.steps
-    at = next((n for n, s in enumerate(steps, start=1) if "subscribe" in s), None)
-    subscribe = steps[at - 1]["subscribe"] if at else None
-    first_card = next((c for c in map(_card_of, steps) if c), "success")
     try:
-        scenario = Scenario(
-            spec,
-            seed=seed,
-            name=scenario_file.path.stem,
-            items=(subscribe or {}).get("items") or [_any_price(scenario_file.catalog)],
-            trial_days=(subscribe or {}).get("trial_days"),
-            collection_method=(subscribe or {}).get("collection_method", "charge_automatically"),
-            card=first_card,
-            settings=scenario_file.settings,
-            catalog=scenario_file.catalog,
-            customer=scenario_file.customer,
-        )
+        scenario = start_scenario(scenario_file, spec, seed=seed)
+    except UserFileError:
+        raise
     except InvalidArgument as exc:  # the first subscribe's arguments fix the plan
-        where = f"{scenario_file.path}: step {at} (subscribe)" if at else scenario_file.path
+        at, verb, _ = _plan_step(scenario_file.steps)
+        where = f"{scenario_file.path}: step {at} ({verb})" if at else scenario_file.path
         raise UserFileError(f"{where}: {exc.message}", hint=exc.hint) from None
+    return run_steps(scenario, scenario_file, after_step=after_step)
+
+
+#: What a caller may set over the file's values when it starts a scenario (the named flows'
+#: options): the plan's items (in the form the catalog takes), currency, collection method,
+#: trial, first card, start time, and account settings (under those the file sets).
+OPTIONS = ("items", "currency", "collection_method", "trial_days", "card", "start", "settings")
+
+
+def start_scenario(
+    scenario_file: ScenarioFile,
+    spec: Spec,
+    *,
+    seed: int = 0,
+    options: dict[str, JSON] | None = None,
+    scenario_type: type[Scenario] = Scenario,
+) -> Scenario:
+    """A fresh `Scenario` for the file, its plan fixed by the first `subscribe` or
+    `one_off_invoice` step (no customer yet: `run_steps` creates it). `options` (names in
+    `OPTIONS`) replace the file's values; the settings the file gives win over
+    `options["settings"]`, since they are what the scenario is about (an account that cancels
+    after the last retry). Raises `InvalidArgument` for arguments Stripe would refuse."""
+    options = dict(options or {})
+    _, verb, arguments = _plan_step(scenario_file.steps)
+    plan_step = arguments if verb == "subscribe" else {}
+    collection_method: JSON = plan_step.get("collection_method", "charge_automatically")
+    collection_method = options.get("collection_method", collection_method)
+    if "items" in options:
+        items = options["items"]
+    else:
+        items = [_request(scenario_file, item) for item in _plan_items(scenario_file)]
+    settings = scenario_file.settings
+    if options.get("settings") is not None:
+        base = settings_from(options["settings"]).as_dict()
+        settings = BillingSettings.from_dict({**base, **scenario_file.given_settings})
+    attach = next((_card_of(s) for s in scenario_file.steps if _card_of(s) is not None), None)
+    card = attach if attach else options.get("card") or "success"
+    return scenario_type(
+        spec,
+        seed=seed,
+        name=scenario_file.path.stem,
+        items=items,
+        currency=options.get("currency"),
+        trial_days=options.get("trial_days", plan_step.get("trial_days")),
+        collection_method=collection_method,
+        card=card,
+        start=options.get("start"),
+        settings=settings,
+        catalog=None if scenario_file.prices_as_items else scenario_file.catalog,
+        customer=scenario_file.customer,
+    )
+
+
+def run_steps(
+    scenario: Scenario, scenario_file: ScenarioFile, *, after_step: AfterStep | None = None
+) -> Scenario:
+    """Create the customer, then run every step of the file on `scenario` (from
+    `start_scenario`); errors name the file, the step number and its verb."""
+    steps = _resolved_steps(scenario_file, scenario)
     scenario.create_customer()
     customer = Subscriptions(scenario)
     previous = len(scenario.states)  # where the step before the current one began
@@ -182,7 +255,12 @@ class StepExpectationFailed(StripeContractsError):
 
 def _attach(scenario: Scenario, arguments: JSON) -> None:
     card = arguments.get("card") if isinstance(arguments, dict) else arguments
-    scenario.attach_payment_method(card or "success")
+    first = scenario.phase.stage in ("catalog", "customer")  # its card: the scenario's own
+    scenario.attach_payment_method(card or (None if first else "success"))
+
+
+def _set_card(scenario: Scenario, arguments: JSON) -> None:
+    scenario.set_card(str(arguments))
 
 
 def _subscribe(scenario: Scenario, arguments: JSON) -> None:
@@ -204,7 +282,9 @@ def _advance(scenario: Scenario, arguments: JSON) -> None:
         scenario.advance_to_next_retry()
     elif to == "retries_end":
         scenario.advance_until_retries_end()
-    scenario.advance(days=arguments.get("days", 0), hours=arguments.get("hours", 0))
+    duration = {unit: arguments[unit] for unit in ("days", "hours", "minutes") if unit in arguments}
+    if duration:
+        scenario.advance(**duration)
 
 
 def _update_items(scenario: Scenario, arguments: JSON) -> None:
@@ -215,7 +295,7 @@ def _update_items(scenario: Scenario, arguments: JSON) -> None:
 
 
 def _change_price(scenario: Scenario, arguments: JSON) -> None:
-    scenario.update_items([{"price": arguments["price"], "quantity": arguments.get("quantity", 1)}])
+    scenario.update_items(list(arguments["items"]))  # `_resolved_steps` made the one item
 
 
 def _change_quantity(scenario: Scenario, arguments: JSON) -> None:
@@ -231,7 +311,16 @@ def _apply_coupon(scenario: Scenario, arguments: JSON) -> None:
 
 
 def _confirm(scenario: Scenario, arguments: JSON) -> None:
-    scenario.confirm_payment()
+    phase = scenario.phase
+    waiting = phase.status == "incomplete" and phase.payment == "pending"
+    if waiting or not arguments.get("if_pending"):
+        scenario.confirm_payment()
+
+
+def _one_off_invoice(scenario: Scenario, arguments: JSON) -> None:
+    """Invoice items for the plan's items (the first subscribe / one_off_invoice step chose
+    them), an invoice, and its payment."""
+    scenario.create_invoice_item().create_and_pay_invoice()
 
 
 def _cancel(scenario: Scenario, arguments: JSON) -> None:
@@ -296,9 +385,11 @@ _STEPS = {
     "advance": _advance,
     "update_items": _update_items,
     "change_price": _change_price,
+    "set_card": _set_card,
     "change_quantity": _change_quantity,
     "apply_coupon": _apply_coupon,
     "confirm_payment": _confirm,
+    "one_off_invoice": _one_off_invoice,
     "cancel": _cancel,
     "expect": _expect,
     "check": _probe,
@@ -380,21 +471,178 @@ def _schema_text(kind: str) -> str:
 
 
 def _card_of(step: dict[str, JSON]) -> str | None:
+    """The card an attaching step names: "" when it names none (the scenario's own), None
+    when the step attaches no card."""
     for verb in ("attach_payment_method", "card"):
         if verb in step:
             arguments = step[verb]
-            return str(
-                arguments.get("card", "success") if isinstance(arguments, dict) else arguments
-            )
+            card = arguments.get("card") if isinstance(arguments, dict) else arguments
+            return str(card or "")
     return None
 
 
-def _any_price(catalog: JSON) -> dict[str, JSON]:
-    """An item for scenarios that never subscribe (the plan needs one)."""
-    return {"price": catalog["prices"][0]["lookup_key"]}
+# -- prices: which catalog price each step bills ---------------------------------------------
+
+
+def _plan_step(steps: list[dict[str, JSON]]) -> tuple[int | None, str, dict[str, JSON]]:
+    """The step that fixes the plan's items: the first subscribe or one_off_invoice."""
+    for number, step in enumerate(steps, start=1):
+        for verb in ("subscribe", "one_off_invoice"):
+            if verb in step:
+                return number, verb, dict(step[verb] or {})
+    return None, "", {}
+
+
+def _plan_items(scenario_file: ScenarioFile) -> list[dict[str, JSON]]:
+    """The plan step's items by lookup key; without items, the catalog's first recurring price
+    (subscribe) or first one-time price (one_off_invoice), else its first price."""
+    at, verb, arguments = _plan_step(scenario_file.steps)
+    if arguments.get("items"):
+        return [dict(item) for item in arguments["items"]]
+    prices = scenario_file.catalog["prices"]
+    if not verb:
+        return [{"price": prices[0]["lookup_key"]}]
+    recurring = verb == "subscribe"
+    chosen = next((p for p in prices if bool(p.get("recurring")) == recurring), None)
+    if chosen is None:
+        kind = "recurring" if recurring else "one-time (no `recurring`)"
+        raise UserFileError(
+            f"{scenario_file.path}: step {at} ({verb}): {_catalog_name(scenario_file)} has no "
+            f"{kind} price to bill",
+            hint=f"add a {kind} price to the catalog, or give the step items: [{{price: KEY}}]",
+        )
+    return [{"price": chosen["lookup_key"]}]
+
+
+def neighbour_price(catalog: JSON, lookup_key: str, direction: str) -> JSON | None:
+    """The catalog price an upgrade (`direction` "higher") or downgrade ("lower") from the
+    price `lookup_key` moves to: among the recurring prices of the same currency, interval and
+    interval count with a `unit_amount`, the one with the next higher (lower) unit_amount; the
+    first in file order on a tie; None when there is none."""
+    prices = catalog["prices"]
+    base = next(p for p in prices if p["lookup_key"] == lookup_key)
+
+    def billing(price: JSON) -> tuple[str, str, int]:
+        recurring = price.get("recurring") or {}
+        currency = str(price["currency"]).lower()
+        return currency, recurring.get("interval", ""), recurring.get("interval_count", 1)
+
+    amount = base.get("unit_amount")
+    if amount is None or not base.get("recurring"):
+        return None
+    same = [
+        p
+        for p in prices
+        if p.get("recurring") and billing(p) == billing(base) and p.get("unit_amount") is not None
+    ]
+    if direction == "higher":
+        above = [p for p in same if p["unit_amount"] > amount]
+        return min(above, key=lambda p: p["unit_amount"]) if above else None
+    below = [p for p in same if p["unit_amount"] < amount]
+    return max(below, key=lambda p: p["unit_amount"]) if below else None
+
+
+def _resolved_steps(scenario_file: ScenarioFile, scenario: Scenario) -> list[dict[str, JSON]]:
+    """The steps with every item as the scenario takes it: `change_price` as its one item
+    (`to: higher` / `lower` resolved from the price the item is on by then), and lookup keys
+    made the builder's item requests when the file's prices are made as items."""
+    current = _first_key(scenario_file, scenario)
+    resolved = []
+    subscribed = False
+    for number, step in enumerate(scenario_file.steps, start=1):
+        ((verb, arguments),) = step.items()
+        if verb == "subscribe":  # a later one: the customer's latest subscription from here
+            if subscribed and arguments.get("items"):
+                current = arguments["items"][0]["price"]
+            subscribed = True
+        if verb == "change_price":
+            key = arguments.get("price")
+            if key is None:
+                key = _neighbour_key(scenario_file, number, current, arguments["to"])
+            item = {"price": key}
+            if "quantity" in arguments:  # else the item keeps its quantity
+                item["quantity"] = arguments["quantity"]
+            arguments = {**arguments, "items": [_request(scenario_file, item, number)]}
+            current = key
+        elif verb == "update_items":
+            current = arguments["items"][0]["price"]
+            items = [_request(scenario_file, item, number) for item in arguments["items"]]
+            arguments = {**arguments, "items": items}
+        resolved.append({verb: arguments})
+    return resolved
+
+
+def _first_key(scenario_file: ScenarioFile, scenario: Scenario) -> str | None:
+    """The lookup key of the price the plan's first item is on (None for a builder's item)."""
+    items = scenario.items or []
+    first = items[0].get("price") if items and isinstance(items[0], dict) else None
+    if isinstance(first, str):
+        return first
+    return str(_plan_items(scenario_file)[0]["price"])  # the file's own, priced as items
+
+
+def _neighbour_key(scenario_file: ScenarioFile, number: int, current: str | None, to: str) -> str:
+    where = f"{scenario_file.path}: step {number} (change_price)"
+    known = [str(p["lookup_key"]) for p in scenario_file.catalog["prices"]]
+    if current not in known:
+        raise UserFileError(
+            f"{where}: to: {to} needs the current price in {_catalog_name(scenario_file)}; "
+            f"{current!r} is not one of its lookup keys",
+            hint="name the price instead: change_price: {price: LOOKUP_KEY}",
+        )
+    found = neighbour_price(scenario_file.catalog, str(current), to)
+    if found is None:
+        base = next(p for p in scenario_file.catalog["prices"] if p["lookup_key"] == current)
+        recurring = base.get("recurring") or {}
+        per = f"{recurring.get('interval_count', 1)} {recurring.get('interval', 'one-time')}"
+        raise UserFileError(
+            f"{where}: {_catalog_name(scenario_file)} has no recurring price {to} than "
+            f"{current!r} ({base.get('unit_amount', 'tiered')} {base['currency']} per {per}) "
+            "with the same currency, interval and interval_count",
+            hint=f"add a price with a {to} unit_amount and the same currency and interval to "
+            "the catalog, or name one: change_price: {price: LOOKUP_KEY}",
+        )
+    return str(found["lookup_key"])
+
+
+def _request(scenario_file: ScenarioFile, item: JSON, number: int | None = None) -> JSON:
+    """An item as the scenario takes it: by lookup key for a user's catalog; the builder's
+    `{"price": {...}, "product": {...}}` request when the prices are made as items."""
+    if not scenario_file.prices_as_items:
+        return item
+    catalog = scenario_file.catalog
+    price = next((p for p in catalog["prices"] if p["lookup_key"] == item["price"]), None)
+    if price is None:
+        where = f"{scenario_file.path}: step {number}" if number else str(scenario_file.path)
+        keys = [str(p["lookup_key"]) for p in catalog["prices"]]
+        raise UserFileError(
+            f"{where}: no price with lookup_key {item['price']!r} in the catalog",
+            hint=nearest_hint(str(item["price"]), keys, "lookup keys"),
+        )
+    product = next(p for p in catalog["products"] if p["key"] == price["product"])
+    price_request = {k: price[k] for k in ("unit_amount", "tiers", "tiers_mode") if k in price}
+    recurring = price.get("recurring")
+    if recurring is None:
+        price_request["recurring"] = None  # one-time
+    elif {"interval_count": 1, **recurring} != {"interval": "month", "interval_count": 1}:
+        price_request["recurring"] = dict(recurring)  # else the builder's default, monthly
+    request = {
+        "price": price_request,
+        "product": {"name": product["name"], "features": list(product.get("features", []))},
+    }
+    if "quantity" in item:
+        request["quantity"] = item["quantity"]
+    return request
+
+
+def _catalog_name(scenario_file: ScenarioFile) -> str:
+    if scenario_file.catalog_path is not None:
+        return f"catalog {scenario_file.catalog_path}"
+    return "the catalog"
 
 
 __all__ = [
+    "OPTIONS",
     "VERBS",
     "AfterStep",
     "ScenarioFile",
@@ -403,6 +651,10 @@ __all__ = [
     "has_fields",
     "load_catalog",
     "load_scenario_file",
+    "neighbour_price",
+    "read_file",
     "run_scenario_file",
+    "run_steps",
     "scenario_file_from_dict",
+    "start_scenario",
 ]

@@ -104,7 +104,7 @@ class ScenarioSteps:
 
     def subscribe(
         self,
-        items: list[dict[str, JSON]],
+        items: list[dict[str, JSON]] | None = None,
         *,
         trial_days: int | None = None,
         collection_method: str | None = None,
@@ -132,12 +132,15 @@ class ScenarioSteps:
         *,
         days: float | None = None,
         hours: float | None = None,
+        minutes: float | None = None,
         to: str | None = None,
         subscription: int | str | None = None,
     ) -> ScenarioSteps:
         """Move the clock: a duration, or `to` period_end, trial_end, next_retry, retries_end
         (of the latest subscription, or of `subscription`)."""
-        return self._add("advance", days=days, hours=hours, to=to, subscription=subscription)
+        return self._add(
+            "advance", days=days, hours=hours, minutes=minutes, to=to, subscription=subscription
+        )
 
     def update_items(
         self,
@@ -154,9 +157,33 @@ class ScenarioSteps:
         )
 
     def change_price(
-        self, price: str, *, quantity: int | None = None, subscription: int | str | None = None
+        self,
+        price: str | None = None,
+        *,
+        to: str | None = None,
+        quantity: int | None = None,
+        subscription: int | str | None = None,
     ) -> ScenarioSteps:
-        return self._add("change_price", price=price, quantity=quantity, subscription=subscription)
+        """Move the single item to `price`, or `to` "higher" / "lower" (the catalog's next
+        recurring price of the same currency and interval by unit_amount)."""
+        return self._add(
+            "change_price", price=price, to=to, quantity=quantity, subscription=subscription
+        )
+
+    def set_card(self, card: str) -> ScenarioSteps:
+        """How the customer's card behaves from now on (no API call, no event)."""
+        self.data["steps"].append({"set_card": card})
+        self._ran = None
+        return self
+
+    def confirm_payment(
+        self, *, if_pending: bool | None = None, subscription: int | str | None = None
+    ) -> ScenarioSteps:
+        return self._add("confirm_payment", if_pending=if_pending, subscription=subscription)
+
+    def one_off_invoice(self, items: list[dict[str, JSON]] | None = None) -> ScenarioSteps:
+        """Bill items once, no subscription: invoice items, an invoice, its card payment."""
+        return self._add("one_off_invoice", items=items)
 
     def change_quantity(
         self,
@@ -178,9 +205,6 @@ class ScenarioSteps:
     def apply_coupon(self, coupon: str, *, subscription: int | str | None = None) -> ScenarioSteps:
         """Apply the catalog coupon `coupon` (its key) to the running subscription."""
         return self._add("apply_coupon", coupon=coupon, subscription=subscription)
-
-    def confirm_payment(self, *, subscription: int | str | None = None) -> ScenarioSteps:
-        return self._add("confirm_payment", subscription=subscription)
 
     def cancel(
         self, *, at_period_end: bool = False, subscription: int | str | None = None
