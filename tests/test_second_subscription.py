@@ -77,6 +77,15 @@ def _summaries(events: list[dict[str, Any]]) -> list[set[str]]:
     ]
 
 
+def _month_after(timestamp: int) -> int:
+    """The same day next month (the month's last day when it is shorter), as a monthly
+    subscription's first period ends (https://docs.stripe.com/billing/subscriptions/billing-cycle)."""
+    moment = datetime.fromtimestamp(timestamp, UTC)
+    year, month = (moment.year, moment.month + 1) if moment.month < 12 else (moment.year + 1, 1)
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return int(moment.replace(year=year, month=month, day=day).timestamp())
+
+
 def _write(tmp_path: Path, steps: str) -> Path:
     (tmp_path / "catalog.yaml").write_text((EXAMPLES / "catalog.yaml").read_text())
     path = tmp_path / "scenario.yaml"
@@ -182,17 +191,7 @@ def test_each_subscription_renews_at_its_own_period_end() -> None:
     spec = spec_for("2023-08-16")
     objects = _run(spec).latest_objects()
     for sub in _by_type(objects, "subscription"):
-        created = datetime.fromtimestamp(sub["created"], UTC)
-        year, month = (
-            (created.year, created.month + 1)
-            if created.month < 12
-            else (
-                created.year + 1,
-                1,
-            )
-        )
-        day = min(created.day, calendar.monthrange(year, month)[1])
-        period_end = int(created.replace(year=year, month=month, day=day).timestamp())
+        period_end = _month_after(sub["created"])
         cycle = [
             i
             for i in _by_type(objects, "invoice")
@@ -376,3 +375,28 @@ def test_a_second_subscribe_takes_the_arguments_of_a_first(tmp_path: Path) -> No
     assert _summaries(events)[-1] == _features_of("advanced_monthly") | _features_of(
         "standard_monthly"
     )
+
+
+def test_set_card_is_the_customers_card_for_every_subscription(tmp_path: Path) -> None:
+    """The card is the customer's: once it declines, each subscription's renewal is declined,
+    each at its own period end, with the card's decline code."""
+    path = _write(
+        tmp_path,
+        "  - attach_payment_method: {card: success}\n"
+        "  - subscribe: {items: [{price: standard_monthly}]}\n"
+        "  - advance: {days: 4}\n"
+        "  - subscribe: {items: [{price: advanced_monthly}]}\n"
+        "  - set_card: insufficient_funds\n"
+        "  - advance: {days: 32}\n",
+    )
+    spec = spec_for("2023-08-16")
+    scenario = _run(spec, path)
+    events = build_events(scenario.states, spec)
+    failed = [e["data"]["object"] for e in events if e["type"] == "invoice.payment_failed"]
+    subs = _by_type(scenario.current.objects, "subscription")
+    for sub in subs:  # each renewal was created at its own period end, then declined
+        renewals = [i for i in failed if _subscription_of(i) == sub["id"]]
+        assert renewals and renewals[0]["created"] == _month_after(sub["created"])
+    charges = [e["data"]["object"] for e in events if e["type"] == "charge.failed"]
+    assert {c["outcome"]["reason"] for c in charges} == {"insufficient_funds"}
+    assert [s["status"] for s in subs] == ["past_due", "past_due"]
