@@ -400,3 +400,24 @@ def test_set_card_is_the_customers_card_for_every_subscription(tmp_path: Path) -
     charges = [e["data"]["object"] for e in events if e["type"] == "charge.failed"]
     assert {c["outcome"]["reason"] for c in charges} == {"insufficient_funds"}
     assert [s["status"] for s in subs] == ["past_due", "past_due"]
+
+
+def test_paying_one_subscriptions_invoice_leaves_the_others_past_due(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "  - attach_payment_method: {card: success}\n"
+        "  - subscribe: {key: a, items: [{price: standard_monthly}]}\n"
+        "  - advance: {days: 4}\n"
+        "  - subscribe: {key: b, items: [{price: advanced_monthly}]}\n"
+        "  - set_card: insufficient_funds\n"
+        "  - advance: {days: 32}\n"
+        "  - set_card: success\n"
+        "  - pay_invoice: {subscription: a}\n",
+    )
+    spec = spec_for("2023-08-16")
+    scenario = _run(spec, path)
+    subs = sorted(_by_type(scenario.current.objects, "subscription"), key=lambda s: s["created"])
+    assert [s["status"] for s in subs] == ["active", "past_due"]
+    invoices = {_subscription_of(i): i for i in _by_type(scenario.current.objects, "invoice")}
+    assert invoices[subs[0]["id"]]["status"] == "paid"
+    assert invoices[subs[1]["id"]]["status"] == "open"

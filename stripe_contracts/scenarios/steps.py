@@ -206,6 +206,16 @@ class ScenarioSteps:
         """Apply the catalog coupon `coupon` (its key) to the running subscription."""
         return self._add("apply_coupon", coupon=coupon, subscription=subscription)
 
+    def pay_invoice(self, *, subscription: int | str | None = None) -> ScenarioSteps:
+        """Pay the latest invoice now with the customer's default card."""
+        return self._add("pay_invoice", subscription=subscription)
+
+    def void_invoice(self, *, subscription: int | str | None = None) -> ScenarioSteps:
+        return self._add("void_invoice", subscription=subscription)
+
+    def mark_uncollectible(self, *, subscription: int | str | None = None) -> ScenarioSteps:
+        return self._add("mark_uncollectible", subscription=subscription)
+
     def cancel(
         self, *, at_period_end: bool = False, subscription: int | str | None = None
     ) -> ScenarioSteps:
