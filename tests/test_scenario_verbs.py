@@ -624,3 +624,17 @@ def test_a_catalog_coupon_taking_an_amount_off_needs_its_currency(
     err = capsys.readouterr().err
     assert "catalog.json" in err and "coupons[0]" in err, err
     assert not out.exists()
+
+
+def test_a_pause_names_the_subscription_it_pauses_when_the_customer_has_two() -> None:
+    # pause_collection is a parameter of one subscription (POST /v1/subscriptions/{id})
+    steps = subscribed().subscribe(items=[{"price": "standard_monthly"}], key="second")
+    steps.pause_collection("void", subscription=1).advance(days=1)
+    subscriptions = [o for o in steps.objects.values() if o["object"] == "subscription"]
+    paused = {
+        o["items"]["data"][0]["price"]["lookup_key"]: o["pause_collection"] for o in subscriptions
+    }
+    assert paused == {
+        "seat_monthly": {"behavior": "void", "resumes_at": None},
+        "standard_monthly": None,
+    }
