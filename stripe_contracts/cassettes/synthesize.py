@@ -20,6 +20,7 @@ from stripe_contracts.cassettes.form import encode_form
 from stripe_contracts.errors import StripeContractsError
 from stripe_contracts.graph.expand import expand_paths, payment_expand_path
 from stripe_contracts.scenarios import run_flow
+from stripe_contracts.scenarios.customer import subscription_count
 from stripe_contracts.scenarios.timeline import Scenario, State
 from stripe_contracts.spec import Spec
 from stripe_contracts.spec.requests import invoice_item_price, subscription_coupon
@@ -36,6 +37,14 @@ def synthesize(flow: str, spec: Spec, *, seed: int = 0, **options: JSON) -> dict
 
 def cassette_for(scenario: Scenario) -> dict[str, JSON]:
     spec = scenario.spec
+    count = subscription_count(scenario)
+    if count > 1:
+        raise StripeContractsError(
+            f"scenario {scenario.name!r} creates {count} subscriptions for its customer; a "
+            "synthesized cassette covers the calls of one subscription",
+            hint="generate --scenario-file writes its bundle (objects and events); for a "
+            "cassette, use a scenario file with one subscribe step",
+        )
     calls: list[tuple[Call, JSON, State]] = []
     seen: set[str] = set()
     finals = _final_state_per_request(scenario.states)
