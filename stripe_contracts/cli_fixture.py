@@ -117,10 +117,18 @@ class _Recording(Scenario):
         return self._record("attach_payment_method", super().attach_payment_method, card=card)
 
     def create_subscription(
-        self, *, coupon: str | dict[str, JSON] | None = None, metadata: JSON = None
+        self,
+        *,
+        coupon: str | dict[str, JSON] | None = None,
+        metadata: JSON = None,
+        tax_rate: str | None = None,
     ) -> Scenario:
         return self._record(
-            "create_subscription", super().create_subscription, coupon=coupon, metadata=metadata
+            "create_subscription",
+            super().create_subscription,
+            coupon=coupon,
+            metadata=metadata,
+            tax_rate=tax_rate,
         )
 
     def create_invoice_item(self) -> Scenario:

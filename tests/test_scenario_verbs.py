@@ -42,6 +42,16 @@ CATALOG["coupons"] = [
     {"key": "quarter_off", "percent_off": 25, "name": "25% off"},
     {"key": "five_off", "id": "FIVEOFF", "amount_off": 500, "currency": "usd"},
 ]
+CATALOG["tax_rates"] = [
+    {"key": "vat", "display_name": "VAT", "percentage": 20, "inclusive": False},
+    {
+        "key": "vat_included",
+        "id": "txr_vat_inc",
+        "display_name": "VAT",
+        "percentage": 20,
+        "inclusive": True,
+    },
+]
 #: The first billing period of seed 0 runs 2024-01-31 to 2024-02-29: 29 days, so its middle is
 #: 14.5 days in (the month-end anchor, https://docs.stripe.com/billing/subscriptions/billing-cycle).
 HALF_PERIOD_HOURS = 29 * 24 / 2
@@ -236,6 +246,59 @@ def test_payment_behavior_on_subscribe_leaves_the_subscription_incomplete() -> N
     steps.subscribe(items=[{"price": "seat_monthly"}], payment_behavior="default_incomplete")
     assert steps.graph.subscription is not None
     assert steps.graph.subscription["status"] == "incomplete"
+
+
+# -- tax rates ----------------------------------------------------------------------------------
+
+
+def test_the_catalogs_tax_rates_need_what_stripe_requires_to_create_one() -> None:
+    for version in VERSIONS:
+        form = raw_spec(version)["paths"]["/v1/tax_rates"]["post"]["requestBody"]["content"]
+        required = set(form["application/x-www-form-urlencoded"]["schema"]["required"])
+        catalog = json.loads(
+            (
+                Path(__file__).parent.parent / "stripe_contracts/schemas/catalog.schema.json"
+            ).read_text()
+        )
+        assert required <= set(catalog["properties"]["tax_rates"]["items"]["required"])
+
+
+@pytest.mark.parametrize(
+    ("key", "tax", "total"),
+    [
+        # exclusive: added on top; inclusive: carved out of the amount, 1000 = 833 + 167
+        # (https://docs.stripe.com/billing/taxes/tax-rates; `inclusive` of the tax rate)
+        ("vat", 200, 1200),
+        ("vat_included", 167, 1000),
+    ],
+)
+def test_a_subscription_with_a_tax_rate_taxes_each_invoice(key: str, tax: int, total: int) -> None:
+    steps = ScenarioSteps(spec_for("2023-08-16"), catalog=CATALOG).attach_payment_method()
+    steps.subscribe(items=[{"price": "seat_monthly"}], tax_rates=[key])
+    for invoice in (steps.graph.invoice, renewal(steps)):
+        assert (invoice["tax"], invoice["total"], invoice["amount_due"]) == (tax, total, total)
+        [amount] = invoice["total_tax_amounts"]
+        assert amount["amount"] == tax and amount["inclusive"] is (key == "vat_included")
+    assert steps.graph.subscription is not None
+    [rate] = steps.graph.subscription["default_tax_rates"]
+    assert rate["percentage"] == 20 and rate["display_name"] == "VAT"
+    if key == "vat_included":
+        assert rate["id"] == "txr_vat_inc"
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_taxed_and_discounted_subscriptions_validate_and_send_their_tax_rate(version: str) -> None:
+    steps = ScenarioSteps(spec_for(version), catalog=CATALOG).attach_payment_method()
+    steps.subscribe(items=[{"price": "seat_monthly"}], tax_rates=["vat"], coupon="quarter_off")
+    steps.advance(to="period_end")
+    assert_all_valid(steps)
+    [create] = [
+        parse_qs(i["request"]["body"])
+        for i in cassette_for(steps.scenario)["interactions"]
+        if i["request"]["uri"].endswith("/v1/subscriptions") and i["request"]["method"] == "POST"
+    ]
+    assert create["default_tax_rates[0]"] == [steps.scenario.plan.tax_rate.id]  # type: ignore[union-attr]
+    assert {k.split("[")[0] for k in create} <= form_properties(version, "/v1/subscriptions")
 
 
 # -- the latest invoice: pay, void, mark uncollectible ---------------------------------------------
@@ -531,6 +594,20 @@ SUBSCRIBE = [
         (
             [*SUBSCRIBE, {"apply_coupon": {"percent_off": 10}}],
             ["step 3", "unknown key 'percent_off'"],
+        ),
+        (
+            [
+                {"attach_payment_method": {"card": "success"}},
+                {"subscribe": {"items": [{"price": "seat_monthly"}], "tax_rates": ["vatt"]}},
+            ],
+            ["step 2 (subscribe)", "'vatt'", "did you mean 'vat'"],
+        ),
+        (
+            [
+                {"attach_payment_method": {"card": "success"}},
+                {"subscribe": {"items": [{"price": "seat_monthly"}], "tax_rates": ["vat", "vat"]}},
+            ],
+            ["step 2", "tax_rates"],
         ),
         (
             [*SUBSCRIBE, {"resume_collection": {}}],

@@ -144,6 +144,8 @@ def _subscribe(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
         )
     if sub.get("metadata"):
         body["metadata"] = sub["metadata"]
+    if state.model.plan.tax_rate is not None:
+        body["default_tax_rates"] = [state.model.plan.tax_rate.id]
     response = _expanded(scenario, state, sub)
     return [(("POST", "/v1/subscriptions", {}, body), response)]
 

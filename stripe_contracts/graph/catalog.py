@@ -12,7 +12,7 @@ from typing import Any
 from stripe_contracts.errors import InvalidArgument
 from stripe_contracts.graph.clock import DAY
 from stripe_contracts.graph.ids import IdFactory
-from stripe_contracts.graph.money import CURRENCIES, Coupon, tiered_amount
+from stripe_contracts.graph.money import CURRENCIES, Coupon, TaxRate, tiered_amount
 
 JSON = Any
 
@@ -225,6 +225,16 @@ class Catalog:
     prices: list[Price]
     features: list[Feature]
     coupons: dict[str, Coupon] = field(default_factory=dict)  # by key; discount_id not yet set
+    tax_rates: dict[str, TaxRate] = field(default_factory=dict)  # by key
+
+    def tax_rate(self, key: str, where: str) -> TaxRate:
+        """The tax rate with `key`, or a clear error naming the nearest key."""
+        if key not in self.tax_rates:
+            raise InvalidArgument(
+                f"{where}: no tax rate with key {key!r} in the catalog",
+                hint=nearest_hint(key, sorted(self.tax_rates), "tax rate keys"),
+            )
+        return self.tax_rates[key]
 
     def coupon(self, key: str, where: str, *, discount_id: str, start: int) -> Coupon:
         """The coupon with `key`, as applied at `start` by a new discount."""
@@ -317,7 +327,16 @@ def catalog_from_data(ids: IdFactory, data: JSON, t0: int) -> Catalog:
         )
         for entry in data.get("coupons", [])
     }
-    return Catalog(list(products.values()), prices, features, coupons)
+    tax_rates = {
+        entry["key"]: TaxRate(
+            entry.get("id") or ids.named("tax_rate", f"catalog/{entry['key']}"),
+            float(entry["percentage"]),
+            bool(entry["inclusive"]),
+            entry["display_name"],
+        )
+        for entry in data.get("tax_rates", [])
+    }
+    return Catalog(list(products.values()), prices, features, coupons, tax_rates)
 
 
 def nearest_hint(wrong: str, known: list[str], what: str) -> str:

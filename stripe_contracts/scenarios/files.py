@@ -271,7 +271,10 @@ def _set_card(scenario: Scenario, arguments: JSON) -> None:
 def _subscribe(scenario: Scenario, arguments: JSON) -> None:
     if "payment_behavior" in arguments:
         scenario.configure(payment_behavior=arguments["payment_behavior"])
-    scenario.create_subscription(coupon=arguments.get("coupon"), metadata=arguments.get("metadata"))
+    rates = arguments.get("tax_rates") or [None]
+    scenario.create_subscription(
+        coupon=arguments.get("coupon"), metadata=arguments.get("metadata"), tax_rate=rates[0]
+    )
 
 
 def _advance(scenario: Scenario, arguments: JSON) -> None:

@@ -112,8 +112,10 @@ class ScenarioSteps:
         metadata: dict[str, str] | None = None,
         payment_behavior: str | None = None,
         key: str | None = None,
+        tax_rates: list[str] | None = None,
     ) -> ScenarioSteps:
-        """Subscribe to catalog prices; `coupon` is a catalog coupon's key. Called again, a
+        """Subscribe to catalog prices; `coupon` is a catalog coupon's key, `tax_rates` one
+        catalog tax rate's key in a list. Called again, a
         further subscription for the same customer: `key` names it for the `subscription=` of
         later calls (else its number, 1, 2, ...)."""
         return self._add(
@@ -125,6 +127,7 @@ class ScenarioSteps:
             metadata=metadata,
             payment_behavior=payment_behavior,
             key=key,
+            tax_rates=tax_rates,
         )
 
     def advance(

@@ -182,7 +182,11 @@ class Scenario:
         return self
 
     def create_subscription(
-        self, *, coupon: str | dict[str, JSON] | None = None, metadata: JSON = None
+        self,
+        *,
+        coupon: str | dict[str, JSON] | None = None,
+        metadata: JSON = None,
+        tax_rate: str | None = None,
     ) -> Scenario:
         """Subscribe. The first invoice is created, finalized at once and, with the default
         `allow_incomplete`, paid from the customer's card within the same request: the
@@ -191,7 +195,9 @@ class Scenario:
         (the `payment_behavior` parameter of POST /v1/subscriptions in the spec).
 
         `coupon` (a catalog coupon's key, or `{"percent_off": 20}`) discounts every invoice
-        from the first; `metadata` is the subscription's."""
+        from the first; `metadata` is the subscription's; `tax_rate` (a catalog tax rate's
+        key) is its default tax rate, applied to every invoice on the discounted amount
+        (https://docs.stripe.com/billing/taxes/tax-rates)."""
         self._action = "create_subscription"
         has_pm = self.phase.stage == "payment_method"
         if self.phase.stage not in ("customer", "payment_method"):
@@ -202,6 +208,14 @@ class Scenario:
         self.plan.require_recurring()
         if coupon is not None:
             self.plan = replace(self.plan, coupon=self._coupon(coupon, start=self.plan.t0))
+        if tax_rate is not None:
+            if self.plan.catalog is None:
+                raise InvalidArgument(
+                    f"tax rate {tax_rate!r} names a catalog tax rate, but there is no catalog",
+                    hint="pass catalog=... with tax_rates",
+                )
+            rate = self.plan.catalog.tax_rate(tax_rate, "tax_rates[0]")
+            self.plan = replace(self.plan, tax_rate=rate)
         if metadata:
             subscription = {"metadata": {str(k): str(v) for k, v in metadata.items()}}
             self.plan = replace(
