@@ -20,7 +20,7 @@ from stripe_contracts._cli_options import (
     versions_from_args,
     webhook_secret,
 )
-from stripe_contracts._json import load_json
+from stripe_contracts._payload_files import json_files, read_json
 from stripe_contracts.errors import StripeContractsError, one_line
 from stripe_contracts.spec import Spec, VersionSet
 from stripe_contracts.validation import validate
@@ -90,6 +90,41 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     check.set_defaults(handler=_validate)
+
+    upgrade = commands.add_parser(
+        "upgrade-check",
+        help="list what moving to another API version breaks in your fixtures, events and "
+        "cassettes",
+        description="Walk every Stripe object in the given files (JSON objects or lists, "
+        "bundles, event payloads, cassettes' response bodies; directories are searched for "
+        "*.json, *.yaml and *.yml) along the --from and --to specs, and list each field the "
+        "objects use that the --to version removes, moves, renames, changes in type or enum, "
+        "or no longer sends unless expanded, grouped by object type and field with the number "
+        "of occurrences and files, and where a moved field went (derived from the two specs, "
+        "or from a table of known moves, each with its changelog page). Also the event types "
+        "the files use that the --to version no longer sends. JSON output: {from, to, "
+        "findings: [{object, field, change, moved_to, detail, see, occurrences, files}]}. "
+        "Writes nothing. Exit 0 when nothing breaks, 1 when something does, 2 on unreadable "
+        "input or spec.",
+    )
+    upgrade.add_argument(
+        "--from",
+        dest="from_spec",
+        type=Path,
+        metavar="SPEC",
+        help="spec of the API version the files were made with (default: the spec "
+        "`--spec` would pick: $STRIPE_CONTRACTS_SPEC, ./schemas/, the pin, the built-in)",
+    )
+    upgrade.add_argument(
+        "--to",
+        dest="to_spec",
+        type=Path,
+        metavar="SPEC",
+        help="spec of the API version to move to (default: the built-in spec)",
+    )
+    upgrade.add_argument("--format", choices=("text", "json"), default="text")
+    upgrade.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    upgrade.set_defaults(handler=_upgrade_check)
 
     generate = commands.add_parser(
         "generate",
@@ -273,7 +308,7 @@ def _parser() -> argparse.ArgumentParser:
 def _validate(args: argparse.Namespace) -> int:
     spec = spec_from_args(args)
     versions = versions_from_args(args, spec)
-    paths = _json_files(args.paths)
+    paths = json_files(args.paths)
     files = [_check_file(path, versions, args.strict) for path in paths]
     valid = all(not obj["violations"] for f in files for obj in f["objects"])
     if args.format == "json":
@@ -306,6 +341,43 @@ def _validate(args: argparse.Namespace) -> int:
             + ")"
         )
     return EXIT_OK if valid else EXIT_VIOLATIONS
+
+
+def _upgrade_check(args: argparse.Namespace) -> int:
+    from stripe_contracts._payload_files import read_payloads
+    from stripe_contracts.spec import BUILTIN_SPEC, load_spec
+    from stripe_contracts.upgrade import upgrade_check
+
+    source = load_spec(args.from_spec and [args.from_spec], front_end="cli")
+    target = load_spec([args.to_spec or BUILTIN_SPEC], front_end="cli")
+    report = upgrade_check(source, target, read_payloads(args.paths, purpose="check"))
+    if args.format == "json":
+        print(json.dumps(report.as_dict(), indent=2, sort_keys=True))
+    else:
+        _print_upgrade_report(report)
+    return EXIT_VIOLATIONS if report.breaks else EXIT_OK
+
+
+def _print_upgrade_report(report: Any) -> None:
+    heading = f"Stripe API {report.source} -> {report.target}"
+    if not report.findings:
+        print(f"{heading}: nothing breaks in {report.objects} objects of {report.documents} files")
+        return
+    owner = None
+    for f in report.findings:
+        if f.object != owner:
+            owner = f.object
+            print(owner)
+        change = f"{f.change} -> {f.moved_to}" if f.moved_to else f.change
+        detail = f" ({f.detail})" if f.detail else ""
+        files = "file" if len(f.files) == 1 else "files"
+        print(f"  {f.field}: {change}{detail}; {f.occurrences} times in {len(f.files)} {files}")
+        if f.see:
+            print(f"      see {f.see}")
+    print(
+        f"{heading}: {len(report.findings)} fields break in {report.objects} objects of "
+        f"{report.documents} files"
+    )
 
 
 def _progress_bar() -> Callable[[int, int, str], None]:
@@ -587,52 +659,8 @@ def _read_bytes(path: Path) -> bytes:
     return read_regular_file(path, limit=MAX_PAYLOAD_BYTES)
 
 
-def _json_files(paths: Sequence[Path]) -> list[Path]:
-    """The files named, and every *.json under the directories named except the bundle
-    metadata `generate` writes beside the objects (manifest.json, --all's index.json)."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            inside = sorted(p for p in path.rglob("*.json") if p.is_file())
-            found.extend(p for p in inside if not _is_bundle_metadata(p))
-            if not inside:
-                raise StripeContractsError(
-                    f"{path}: no *.json files in this directory, so nothing to validate",
-                    hint="pass JSON files of Stripe objects, or a directory holding them "
-                    "(e.g. a bundle written by `stripe-contracts generate`)",
-                )
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise StripeContractsError(
-                f"{path}: no such file or directory",
-                hint="pass JSON files or directories holding them",
-            )
-    return found
-
-
-def _is_bundle_metadata(path: Path) -> bool:
-    from stripe_contracts.export import MANIFEST_FORMAT
-
-    if path.name not in ("manifest.json", "index.json"):
-        return False
-    try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return False  # reported as unreadable when it is checked
-    if not isinstance(data, dict) or "object" in data:
-        return False
-    return data.get("format") == MANIFEST_FORMAT or isinstance(data.get("bundles"), list)
-
-
 def _check_file(path: Path, spec: VersionSet, strict: bool) -> dict[str, Any]:
-    try:
-        data = load_json(path.read_bytes())
-    except (OSError, ValueError) as exc:
-        raise StripeContractsError(
-            f"{path}: cannot read JSON: {exc}",
-            hint="each file must hold one Stripe object or a list",
-        ) from None
+    data = read_json(path)
     objects = data if isinstance(data, list) else [data]
     return {
         "path": str(path),

@@ -202,6 +202,7 @@ SPEC_COMMANDS: dict[str, tuple[Callable[[Path, str], list[str]], tuple[str, ...]
         ("f.json",),
     ),
     "specs": (lambda t, s: ["specs", "--spec", s], ()),
+    "upgrade-check": (lambda t, s: ["upgrade-check", "--from", s, _file(t, "c.json", "{}")], ()),
     "run-scenario": (
         lambda t, s: [
             "run-scenario",
@@ -287,6 +288,47 @@ def _object_cases() -> dict[str, Case]:
     cases["validate-duplicate-key"] = Case(
         lambda t, _m: ["validate", *FULL, _file(t, "dup.json", '{"id": "cus_1", "id": "cus_2"}')],
         ("dup.json", "duplicate key 'id'"),
+    )
+    upgrade = ["upgrade-check", "--from", SPEC]
+    cases["upgrade-check-nested-json"] = Case(
+        lambda t, _m: [*upgrade, _file(t, "deep.json", nested_object(3000))],
+        ("deep.json", "nested more than 100 levels deep"),
+    )
+    cases["upgrade-check-duplicate-key"] = Case(
+        lambda t, _m: [*upgrade, _file(t, "dup.json", '{"id": "cus_1", "id": "cus_2"}')],
+        ("dup.json", "duplicate key 'id'"),
+    )
+    cases["upgrade-check-not-a-cassette"] = Case(
+        lambda t, _m: [*upgrade, _file(t, "notes.yaml", "title: not a cassette\n")],
+        ("notes.yaml",),
+    )
+    cases["upgrade-check-deep-response-body"] = Case(
+        lambda t, _m: [
+            *upgrade,
+            _file(
+                t,
+                "c.json",
+                json.dumps(
+                    {
+                        "interactions": [
+                            {
+                                "request": {"method": "GET", "uri": "https://api.stripe.com/v1/x"},
+                                "response": {"status": {"code": 200}, "body": nested_list(300)},
+                            }
+                        ]
+                    }
+                ),
+            ),
+        ],
+        ("c.json: interaction 0: response body", "nested more than 100 levels deep"),
+    )
+    cases["upgrade-check-same-version"] = Case(
+        lambda t, _m: [*upgrade, "--to", SPEC, _file(t, "c.json", "{}")],
+        ("same API version (2023-08-16)",),
+    )
+    cases["upgrade-check-missing-path"] = Case(
+        lambda t, _m: [*upgrade, str(t / "nowhere")],
+        ("nowhere: no such file or directory",),
     )
     cassette = {"interactions": [], "version": 1}
     cases["cassette-check-nested-json"] = Case(

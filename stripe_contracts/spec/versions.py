@@ -85,6 +85,8 @@ def branch(spec: Spec, node: JSON, value: JSON) -> JSON:
     for _ in range(8):
         if not isinstance(node, dict):
             return None
+        if value is None and node.get("nullable"):
+            return node  # `nullable` sits beside an `anyOf`, not on its alternatives
         alternatives = node.get("anyOf") or node.get("oneOf")
         if not alternatives:
             return node
@@ -107,6 +109,13 @@ def child(spec: Spec, node: JSON, value: JSON, key: str | int) -> JSON:
         return None
     if isinstance(key, int):
         return chosen.get("items") if accepts_kind(chosen, "array") else None
+    return property_of(chosen, key)
+
+
+def property_of(chosen: JSON, key: str) -> JSON:
+    """The schema of property `key` in the (resolved, branch-chosen) hash schema `chosen`."""
+    if not isinstance(chosen, dict):
+        return None
     properties = chosen.get("properties") or {}
     if key in properties:
         return properties[key]
