@@ -52,6 +52,9 @@ _DISCOUNT_SOURCE = (
 _PRODUCT_FEATURES = (
     "https://docs.stripe.com/changelog/2024-04-10/renames-features-attribute-product-object"
 )
+_PAYMENT_INTENT_CHARGES = (
+    "https://docs.stripe.com/changelog/2022-11-15/removes-charges-attribute-paymentintent"
+)
 #: "discounts: The discounts applied to the subscription ... Use expand[]=discounts to expand
 #: each discount." (the object pages; the single `discount` is gone from later specs)
 _SUBSCRIPTION_OBJECT = "https://docs.stripe.com/api/subscriptions/object"
@@ -141,6 +144,9 @@ KNOWN_MOVES: dict[tuple[str, str], KnownMove] = {
     ("discount", "coupon"): KnownMove("source.coupon", _DISCOUNT_SOURCE),
     # "Renames features to marketing_features on the Product object"
     ("product", "features"): KnownMove("marketing_features", _PRODUCT_FEATURES, "renamed"),
+    # "Removes the charges property on the PaymentIntent object. Use the latest_charge
+    # property instead."
+    ("payment_intent", "charges"): KnownMove("latest_charge", _PAYMENT_INTENT_CHARGES),
     ("subscription", "discount"): KnownMove("discounts", _SUBSCRIPTION_OBJECT),
     ("invoice", "discount"): KnownMove("discounts", _INVOICE_OBJECT),
 }
