@@ -114,7 +114,8 @@ def _synthesize(args: argparse.Namespace) -> int:
         if args.scenario:
             raise StripeContractsError("--scenario-file replaces SCENARIO", hint="give one of them")
         scenario_file = load_scenario_file(args.scenario_file, catalog=args.catalog)
-        cassette = cassette_for(run_scenario_file(scenario_file, spec, seed=args.seed))
+        scenario = run_scenario_file(scenario_file, spec, seed=args.seed)
+        cassette = cassette_for(scenario, scenario_file=args.scenario_file.name)
     elif not args.scenario:
         raise StripeContractsError(
             "cassette synthesize needs SCENARIO or --scenario-file FILE",
