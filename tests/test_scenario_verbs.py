@@ -238,6 +238,138 @@ def test_payment_behavior_on_subscribe_leaves_the_subscription_incomplete() -> N
     assert steps.graph.subscription["status"] == "incomplete"
 
 
+# -- the latest invoice: pay, void, mark uncollectible ---------------------------------------------
+
+
+def past_due(version: str = "2023-08-16", **settings: JSON) -> ScenarioSteps:
+    """A renewal declined for insufficient funds: the subscription past_due, its invoice open."""
+    steps = subscribed(version, **settings).attach_payment_method(card="insufficient_funds")
+    steps.advance(to="period_end").advance(days=1)
+    assert steps.graph.subscription is not None
+    assert (steps.graph.subscription["status"], steps.graph.invoice["status"]) == (
+        "past_due",
+        "open",
+    )
+    return steps
+
+
+def spec_text(version: str, *pointer: str) -> str:
+    node = raw_spec(version)
+    for part in pointer:
+        node = node[part]
+    return json.dumps(node)
+
+
+def test_paying_the_open_invoice_with_the_default_card_settles_the_past_due_subscription() -> None:
+    # POST /v1/invoices/{id}/pay charges the default card unless paid_out_of_band ("This will
+    # result in no charge being made. Defaults to `false`"); "Paying an invoice ... via the
+    # API will set [customer.delinquent] to false"; manual attempts after the first "do not
+    # affect the retry schedule" (all three: the dahlia spec's descriptions)
+    pay = spec_text("2026-05-27.dahlia", "paths", "/v1/invoices/{invoice}/pay")
+    assert "result in no charge being made. Defaults to `false`" in pay
+    customer = spec_text("2026-05-27.dahlia", "components", "schemas", "customer")
+    assert "Paying an invoice or marking it uncollectible via the API will set this" in customer
+    steps = past_due().attach_payment_method(card="success")
+    attempts = steps.graph.invoice["attempt_count"]
+    events = events_after(steps, lambda s: s.pay_invoice())
+    assert types(events) == [
+        "customer.updated",
+        "charge.succeeded",
+        "payment_intent.succeeded",
+        "invoice.updated",
+        "invoice.paid",
+        "invoice.payment_succeeded",
+        "customer.subscription.updated",
+    ]
+    assert events[0]["data"]["previous_attributes"] == {"delinquent": True}
+    invoice = events[4]["data"]["object"]
+    assert (invoice["status"], invoice["attempt_count"]) == ("paid", attempts)
+    assert invoice["next_payment_attempt"] is None and invoice["paid_out_of_band"] is False
+    assert events[1]["data"]["object"]["amount"] == invoice["amount_paid"] > 0
+    assert all(e["request"]["id"] for e in events)  # caused by the API call
+    subscription = events[-1]["data"]
+    assert subscription["object"]["status"] == "active"
+    assert subscription["previous_attributes"]["status"] == "past_due"
+
+
+def test_voiding_the_latest_invoice_of_a_past_due_subscription_makes_it_active() -> None:
+    # "Mark a finalized invoice as void. This cannot be undone" (the spec, POST .../void);
+    # the subscription of a voided latest invoice is active again
+    # (https://docs.stripe.com/billing/subscriptions/overview#voiding-invoice)
+    assert "Mark a finalized invoice as void" in spec_text(
+        "2023-08-16", "paths", "/v1/invoices/{invoice}/void"
+    )
+    steps = past_due()
+    events = events_after(steps, lambda s: s.void_invoice())
+    assert types(events) == [
+        "payment_intent.canceled",
+        "invoice.updated",
+        "invoice.voided",
+        "customer.subscription.updated",
+    ]
+    invoice = events[2]["data"]["object"]
+    assert invoice["status"] == "void" and invoice["auto_advance"] is False
+    assert invoice["status_transitions"]["voided_at"] == events[2]["created"]
+    assert invoice["next_payment_attempt"] is None
+    assert events[-1]["data"]["object"]["status"] == "active"
+
+
+def test_marking_it_uncollectible_clears_delinquency_and_it_can_still_be_paid() -> None:
+    # "Marking an invoice as uncollectible is useful for keeping track of bad debts" (the
+    # spec); the past_due subscription becomes active: a Stripe engineer's answer to a user
+    # who saw it (the link in Scenario.mark_uncollectible); delinquent resets as the dahlia
+    # spec says. Stripe support: invoices can be voided "only when they are in either the
+    # open or the uncollectible status" (quoted on metacpan, Net::API::Stripe), and an
+    # uncollectible invoice can still be paid: POST .../pay takes it.
+    steps = past_due("2026-05-27.dahlia")
+    events = events_after(steps, lambda s: s.mark_uncollectible())
+    assert types(events) == [
+        "customer.updated",
+        "invoice.updated",
+        "invoice.marked_uncollectible",
+        "customer.subscription.updated",
+    ]
+    assert events[0]["data"]["object"]["delinquent"] is False
+    invoice = events[2]["data"]["object"]
+    assert invoice["status"] == "uncollectible" and invoice["auto_advance"] is False
+    assert invoice["status_transitions"]["marked_uncollectible_at"] == events[2]["created"]
+    assert events[-1]["data"]["object"]["status"] == "active"
+    steps.attach_payment_method(card="success")
+    paid = events_after(steps, lambda s: s.pay_invoice())
+    assert "invoice.paid" in types(paid)
+    assert steps.graph.invoice["status"] == "paid"
+
+
+def test_an_unpaid_subscription_paid_by_request_grants_its_features_again() -> None:
+    # "unpaid" grants nothing, "active" does: Stripe provisions by subscription status
+    # (https://docs.stripe.com/billing/entitlements); paying the latest invoice makes it active
+    steps = past_due(subscription_after_retries="unpaid").advance(to="retries_end")
+    assert steps.graph.subscription is not None
+    assert steps.graph.subscription["status"] == "unpaid"
+    steps.attach_payment_method(card="success")
+    events = events_after(steps, lambda s: s.pay_invoice())
+    [summary] = [e for e in events if e["type"] == SUMMARY_EVENT]
+    keys = [x["lookup_key"] for x in summary["data"]["object"]["entitlements"]["data"]]
+    assert keys == ["basic_features"]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_invoice_steps_validate_in_every_version(version: str) -> None:
+    steps = past_due(version).mark_uncollectible().advance(to="period_end").advance(days=1)
+    steps.void_invoice().attach_payment_method(card="success").advance(to="period_end")
+    steps.advance(days=1).attach_payment_method(card="insufficient_funds")
+    steps.advance(to="period_end").advance(days=1).attach_payment_method(card="success")
+    steps.pay_invoice().advance(to="period_end")
+    assert_all_valid(steps)
+    cassette = cassette_for(steps.scenario)
+    paths = [i["request"]["uri"].split("/v1/")[1] for i in cassette["interactions"]]
+    assert [p.split("/")[-1] for p in paths if p.startswith("invoices/") and "/" in p[9:]] == [
+        "mark_uncollectible",
+        "void",
+        "pay",
+    ]
+
+
 # -- bad input ----------------------------------------------------------------------------------
 
 
@@ -288,6 +420,37 @@ SUBSCRIBE = [
         (
             [*SUBSCRIBE, {"apply_coupon": {"percent_off": 10}}],
             ["step 3", "unknown key 'percent_off'"],
+        ),
+        (
+            [*SUBSCRIBE, {"void_invoice": {}}],
+            ["step 3 (void_invoice)", "the latest invoice is paid"],
+        ),
+        (
+            [{"pay_invoice": {}}],
+            ["step 1 (pay_invoice)", "needs a subscription"],
+        ),
+        (
+            [*SUBSCRIBE, {"mark_uncollectible": {"invoice": "in_1"}}],
+            ["step 3", "unknown key 'invoice'"],
+        ),
+        (
+            [
+                *SUBSCRIBE,
+                {"attach_payment_method": {"card": "generic_decline"}},
+                {"advance": {"to": "period_end"}},
+                {"pay_invoice": {}},
+            ],
+            ["step 5 (pay_invoice)", "would be declined"],
+        ),
+        (
+            [
+                *SUBSCRIBE,
+                {"attach_payment_method": {"card": "generic_decline"}},
+                {"advance": {"to": "period_end"}},
+                {"mark_uncollectible": {}},
+                {"mark_uncollectible": {}},
+            ],
+            ["step 6 (mark_uncollectible)", "the latest invoice is uncollectible"],
         ),
     ],
 )

@@ -229,9 +229,21 @@ def _create_invoice(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]
 
 
 def _pay_invoice(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
+    return _invoice_action(state, "pay")
+
+
+def _void_invoice(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
+    return _invoice_action(state, "void")
+
+
+def _mark_uncollectible(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
+    return _invoice_action(state, "mark_uncollectible")
+
+
+def _invoice_action(state: State, action: str) -> list[tuple[Call, JSON]]:
     invoice = state.model.invoice
     assert invoice is not None
-    return [(("POST", f"/v1/invoices/{invoice.id}/pay", {}, {}), state.objects[invoice.id])]
+    return [(("POST", f"/v1/invoices/{invoice.id}/{action}", {}, {}), state.objects[invoice.id])]
 
 
 #: Scenario action -> the calls a typical integration makes for it.
@@ -248,6 +260,8 @@ CALLS: dict[str, Callable[[Scenario, State], list[tuple[Call, JSON]]]] = {
     "create_invoice_item": _invoice_item,
     "create_invoice": _create_invoice,
     "pay_invoice": _pay_invoice,
+    "void_invoice": _void_invoice,
+    "mark_uncollectible": _mark_uncollectible,
 }
 
 

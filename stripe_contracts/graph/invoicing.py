@@ -176,7 +176,9 @@ def build_invoice(
         attempt_count=attempts,
         attempted=attempts > 0 or paid,
         finalized_at=None if draft else finalized,
-        paid_at=(last_attempt + 2 if attempts else finalized) if paid else None,
+        paid_at=(phase.paid_manually_at or (last_attempt + 2 if attempts else finalized))
+        if paid
+        else None,
         voided_at=(phase.invoice_closed_at or plan.t0 + INCOMPLETE_EXPIRY)
         if phase.voided
         else None,
@@ -219,7 +221,14 @@ def build_payment(
         canceled_at=invoice.voided_at,
     )
     charge = None
-    if phase.payment in ("succeeded", "declined") and invoice.attempt_count:
+    if phase.paid_manually_at is not None:  # a charge of its own, beside the failed attempts
+        charge = Charge(
+            id=ids.named("charge", f"{key}-manual"),
+            succeeded=True,
+            amount=invoice.amount_due,
+            created=phase.paid_manually_at,
+        )
+    elif phase.payment in ("succeeded", "declined") and invoice.attempt_count:
         attempt = invoice.attempt_count
         finalized = invoice.finalized_at or invoice.created
         attempt_days = plan.settings.attempt_days

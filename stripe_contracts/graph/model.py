@@ -175,6 +175,8 @@ class Phase:
     card_index: int = 0  # the customer's default card: the first (0) or a later one
     card: str = ""  # how that card behaved at the latest attempt ("": as attached)
     invoice_discounted: bool = True  # False: the latest invoice predates the plan's coupon
+    paid_manually_at: int | None = None  # when POST /v1/invoices/{id}/pay paid the latest invoice
+    delinquency_cleared: bool = False  # the latest invoice was marked uncollectible by a request
     items: tuple[Item, ...] | None = None  # the items now, when they changed (upgrades)
     billed: tuple[Item, ...] | None = None  # the items the latest invoice billed
     prorations: tuple[Line, ...] = ()
@@ -502,8 +504,12 @@ def snapshot(plan: Plan, phase: Phase) -> BillingModel:
         customer_id=plan.customer_id,
         customer_created=plan.t0 - 120,
         person=plan.person,
-        # Stripe: true when the latest invoice's last charge failed; dunning does not reset it.
-        delinquent=phase.payment == "declined" and phase.stage in ("subscription", "invoice"),
+        # Stripe: true when the latest invoice's last charge failed; dunning does not reset it,
+        # "Paying an invoice or marking it uncollectible via the API will set this field to
+        # false" (the description of customer.delinquent, dahlia spec)
+        delinquent=phase.payment == "declined"
+        and phase.stage in ("subscription", "invoice")
+        and not phase.delinquency_cleared,
         payment_method_id=default[0] if has_pm else None,
         card=default[1] if has_pm else None,
         payment_method_created=default[2],

@@ -171,6 +171,16 @@ class ScenarioSteps:
         """Apply the catalog coupon `coupon` (its key) to the running subscription."""
         return self._add("apply_coupon", coupon=coupon)
 
+    def pay_invoice(self) -> ScenarioSteps:
+        """Pay the latest invoice now with the customer's default card."""
+        return self._add("pay_invoice")
+
+    def void_invoice(self) -> ScenarioSteps:
+        return self._add("void_invoice")
+
+    def mark_uncollectible(self) -> ScenarioSteps:
+        return self._add("mark_uncollectible")
+
     def cancel(self, *, at_period_end: bool = False) -> ScenarioSteps:
         return self._add("cancel", at_period_end=at_period_end)
 

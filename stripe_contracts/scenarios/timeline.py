@@ -451,6 +451,89 @@ class Scenario:
             )
         return self
 
+    # -- the latest invoice, by request -------------------------------------------------------
+
+    def pay_invoice(self) -> Scenario:
+        """Pay the latest invoice now with the customer's default card (POST
+        /v1/invoices/{id}/pay without `paid_out_of_band`, which "Defaults to false": Stripe
+        charges the card). An open or uncollectible invoice can be paid. A first attempt
+        counts as attempt 1; later manual attempts "do not affect the retry schedule" (the
+        spec's description of invoice.attempt_count). Paid, an incomplete subscription is
+        active ("Once the first invoice is paid, the subscription moves into an `active`
+        state": the subscription's `status` in the spec), and so is a past_due or unpaid one,
+        as when a retry pays it (https://docs.stripe.com/billing/subscriptions/overview); the
+        customer is no longer delinquent ("Paying an invoice ... via the API will set this
+        field to false": customer.delinquent in the dahlia spec)."""
+        self._action = "pay_invoice"
+        phase = self._require_open_invoice("pay_invoice", ("open", "uncollectible"))
+        outcome = self._card_outcome()
+        if outcome != "succeeded":
+            raise InvalidArgument(
+                f"pay_invoice: the default card ({self.card}) would be declined; a failed manual "
+                "payment is not modeled",
+                hint="attach a working card first (attach_payment_method: {card: success})",
+            )
+        self._push(
+            self.now,
+            replace(
+                phase,
+                status="active"
+                if phase.status in ("past_due", "unpaid", "incomplete")
+                else phase.status,
+                payment="succeeded",
+                attempts=max(phase.attempts, 1),
+                retrying=False,
+                exhausted=False,
+                card=self.card,
+                paid_manually_at=self.now,
+            ),
+        )
+        return self
+
+    def void_invoice(self) -> Scenario:
+        """Void the latest invoice (POST /v1/invoices/{id}/void): "Mark a finalized invoice as
+        void. This cannot be undone" (the spec); open and uncollectible invoices can be voided,
+        paid ones cannot. Its PaymentIntent is canceled and collection stops. A past_due or
+        unpaid subscription whose latest invoice is voided becomes active
+        (https://docs.stripe.com/billing/subscriptions/overview#voiding-invoice)."""
+        self._action = "void_invoice"
+        phase = self._require_open_invoice("void_invoice", ("open", "uncollectible"))
+        self._push(self.now, replace(self._settled(phase), voided=True, invoice_closed_at=self.now))
+        return self
+
+    def mark_uncollectible(self) -> Scenario:
+        """Mark the latest, open invoice uncollectible (POST
+        /v1/invoices/{id}/mark_uncollectible, "for keeping track of bad debts"): collection
+        stops, it can still be paid or voided, and "marking it uncollectible via the API will
+        set [customer.delinquent] to false" (the dahlia spec). A past_due or unpaid
+        subscription becomes active: a Stripe engineer's answer to a user who saw exactly this
+        (https://doublepost.link/guild/841573134531821608/thread/931630145700245554/p/931630251476402176/,
+        pointing to https://stripe.com/docs/billing/subscriptions/overview#voiding-invoice)."""
+        self._action = "mark_uncollectible"
+        phase = self._require_open_invoice("mark_uncollectible", ("open",))
+        closed = replace(self._settled(phase), uncollectible=True, invoice_closed_at=self.now)
+        self._push(self.now, replace(closed, delinquency_cleared=True))
+        return self
+
+    def _settled(self, phase: Phase) -> Phase:
+        """The latest invoice is no longer collected: no retries, and a subscription that was
+        past_due or unpaid because of it is active again."""
+        status = "active" if phase.status in ("past_due", "unpaid") else phase.status
+        return replace(phase, status=status, retrying=False, exhausted=False)
+
+    def _require_open_invoice(self, action: str, allowed: tuple[str, ...]) -> Phase:
+        phase = self._require_status(("active", "past_due", "unpaid", "incomplete"), action)
+        invoice = self.current.model.invoice
+        status = invoice.status if invoice else "none"
+        if status not in allowed:
+            raise InvalidArgument(
+                f"{action}: the latest invoice is {status}; it needs an invoice that is "
+                f"{' or '.join(allowed)}",
+                hint="a draft is finalized an hour after it is created; paid and void "
+                "invoices are settled",
+            )
+        return phase
+
     def set_card(self, behaviour: str) -> Scenario:
         """How the card behaves on the next payment attempts (no API call, no event)."""
         self.card = card_behaviour(behaviour).name
@@ -593,6 +676,12 @@ class Scenario:
             payment="draft",
             attempts=0,
             invoice_discounted=True,
+            # a new invoice: not yet paid by a request, voided or marked uncollectible
+            paid_manually_at=None,
+            voided=False,
+            uncollectible=False,
+            invoice_closed_at=None,
+            delinquency_cleared=False,
         )
 
     def _finalize(self, base: Phase) -> Phase:
