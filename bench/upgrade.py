@@ -40,7 +40,7 @@ GOAL_RATIO = 2.0
 
 
 def main() -> None:
-    from stripe_contracts._payload_files import json_files, read_json, read_payloads
+    from stripe_contracts._payload_files import documents_and_calls, json_files, read_json
     from stripe_contracts.export import all_bundles, write_bundle
     from stripe_contracts.spec import VersionSet, load_spec
     from stripe_contracts.upgrade import upgrade_check
@@ -62,10 +62,10 @@ def main() -> None:
                     validate(obj, versions)
 
         def upgrade_pass() -> None:
-            upgrade_check(source, target, read_payloads([out], purpose="check"))
+            upgrade_check(source, target, *documents_and_calls([out], purpose="check"))
 
         validate_pass()  # compile every validator before timing
-        report = upgrade_check(source, target, read_payloads([out], purpose="check"))
+        report = upgrade_check(source, target, *documents_and_calls([out], purpose="check"))
         times = interleaved({"validate": validate_pass, "upgrade": upgrade_pass}, rounds=ROUNDS)
         ratios = [u / v for u, v in zip(times["upgrade"], times["validate"], strict=True)]
         cli = _cli_times(out)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from stripe_contracts._json import JsonRefused, load_json
 from stripe_contracts.errors import StripeContractsError
@@ -29,20 +31,63 @@ def payload_files(paths: Sequence[Path], *, purpose: str) -> list[Path]:
     return _files(paths, (".json", *CASSETTE_SUFFIXES), purpose)
 
 
-def read_payloads(paths: Sequence[Path], *, purpose: str) -> Iterator[tuple[str, JSON]]:
-    """(file name, parsed JSON) of every payload in `paths`: a JSON file as it is, a cassette
-    (YAML, or JSON holding `interactions`) as the list of its JSON response bodies."""
+@dataclass(frozen=True)
+class Payload:
+    """A file's Stripe payloads: its JSON (a cassette's: the list of its JSON response bodies)
+    and, for a cassette, the requests it recorded as (method, path, parameters)."""
+
+    name: str
+    data: JSON
+    requests: tuple[tuple[str, str, dict[str, JSON]], ...] = ()
+
+
+def read_payloads(paths: Sequence[Path], *, purpose: str) -> Iterator[Payload]:
+    """The payloads of every file in `paths`: a JSON file as it is, a cassette (YAML, or JSON
+    holding `interactions`) as its response bodies and request parameters."""
     from stripe_contracts.cassettes.files import read_cassette
 
     for path in payload_files(paths, purpose=purpose):
-        if path.suffix.lower() in CASSETTE_SUFFIXES:
-            yield str(path), _response_bodies(path, read_cassette(path))
-            continue
-        data = read_json(path)
-        if isinstance(data, dict) and isinstance(data.get("interactions"), list):
-            yield str(path), _response_bodies(path, read_cassette(path))
-        else:
-            yield str(path), data
+        if path.suffix.lower() not in CASSETTE_SUFFIXES:
+            data = read_json(path)
+            if not (isinstance(data, dict) and isinstance(data.get("interactions"), list)):
+                yield Payload(str(path), data)
+                continue
+        interactions = read_cassette(path)
+        yield Payload(
+            str(path), _response_bodies(path, interactions), _requests(path, interactions)
+        )
+
+
+def documents_and_calls(
+    paths: Sequence[Path], *, purpose: str
+) -> tuple[list[tuple[str, JSON]], list[tuple[str, str, str, dict[str, JSON]]]]:
+    """Every payload in `paths` as (file name, JSON), and every recorded request as (file
+    name, method, path, parameters): what `upgrade_check` reads."""
+    documents: list[tuple[str, JSON]] = []
+    calls: list[tuple[str, str, str, dict[str, JSON]]] = []
+    for payload in read_payloads(paths, purpose=purpose):
+        documents.append((payload.name, payload.data))
+        calls.extend((payload.name, *request) for request in payload.requests)
+    return documents, calls
+
+
+def _requests(
+    path: Path, interactions: list[Interaction]
+) -> tuple[tuple[str, str, dict[str, JSON]], ...]:
+    from stripe_contracts.cassettes.contract import recorded_parameters
+
+    found = []
+    for interaction in interactions:
+        request = interaction.request
+        try:
+            params = recorded_parameters(request)
+        except StripeContractsError as exc:
+            raise StripeContractsError(
+                f"{path}: interaction {interaction.index}: request: {exc.message}",
+                hint="record the cassette again, or leave this file out",
+            ) from None
+        found.append((request.method, urlsplit(request.uri).path, params))
+    return tuple(found)
 
 
 def read_json(path: Path) -> JSON:

@@ -102,7 +102,10 @@ def _parser() -> argparse.ArgumentParser:
         "or no longer sends unless expanded, grouped by object type and field with the number "
         "of occurrences and files, and where a moved field went (derived from the two specs, "
         "or from a table of known moves, each with its changelog page). Also the event types "
-        "the files use that the --to version no longer sends. JSON output: {from, to, "
+        "the files use that the --to version no longer sends, and the parameters of the "
+        "requests cassettes recorded that the --to version no longer takes, and operations it "
+        "no longer has (grouped by operation, e.g. 'POST /v1/subscriptions'). JSON output: "
+        "{from, to, "
         "findings: [{object, field, change, moved_to, detail, see, occurrences, files}]}. "
         "Writes nothing. Exit 0 when nothing breaks, 1 when something does, 2 on unreadable "
         "input or spec.",
@@ -344,13 +347,14 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _upgrade_check(args: argparse.Namespace) -> int:
-    from stripe_contracts._payload_files import read_payloads
+    from stripe_contracts._payload_files import documents_and_calls
     from stripe_contracts.spec import BUILTIN_SPEC, load_spec
     from stripe_contracts.upgrade import upgrade_check
 
     source = load_spec(args.from_spec and [args.from_spec], front_end="cli")
     target = load_spec([args.to_spec or BUILTIN_SPEC], front_end="cli")
-    report = upgrade_check(source, target, read_payloads(args.paths, purpose="check"))
+    documents, calls = documents_and_calls(args.paths, purpose="check")
+    report = upgrade_check(source, target, documents, calls)
     if args.format == "json":
         print(json.dumps(report.as_dict(), indent=2, sort_keys=True))
     else:

@@ -23,6 +23,11 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
 
+from stripe_contracts.cassettes.contract import (
+    coerce_parameters,
+    find_operation,
+    parameters_schema,
+)
 from stripe_contracts.errors import StripeContractsError
 from stripe_contracts.spec import Spec
 from stripe_contracts.spec.presence import INCLUDABLE
@@ -161,6 +166,26 @@ _KINDS = {
     list: "array",
 }
 
+_COUPON = f"{_BASIL}/deprecate-singular-coupon-promotion-code"
+#: "The coupon and promotion_code parameters and fields are no longer available on
+#: Subscription, Subscription Schedule, Customer or Preview Invoice endpoints ... Use the
+#: discounts parameter to include one or more discounts on a Subscription, Subscription
+#: Schedule, or Preview Invoice" (a customer takes none any more)
+for _operation, _moves in (
+    ("POST /v1/subscriptions", True),
+    ("POST /v1/subscriptions/{subscription_exposed_id}", True),
+    ("POST /v1/customers", False),
+    ("POST /v1/customers/{customer}", False),
+):
+    for _name in ("coupon", "promotion_code"):
+        _to = f"discounts[].{_name}" if _moves else None
+        KNOWN_MOVES[_operation, _name] = KnownMove(_to, _COUPON)
+#: "When creating or updating Invoice Items, use the pricing parameter instead of price ...
+#: use the unit_amount_decimal parameter instead of unit_amount"
+for _operation in ("POST /v1/invoiceitems", "POST /v1/invoiceitems/{invoiceitem}"):
+    KNOWN_MOVES[_operation, "price"] = KnownMove("pricing.price", _PRICING)
+    KNOWN_MOVES[_operation, "unit_amount"] = KnownMove("unit_amount_decimal", _PRICING, "renamed")
+
 #: How deep (in property names) a moved field is looked for inside its object.
 _MOVE_DEPTH = 5
 
@@ -224,11 +249,20 @@ class UpgradeReport:
         }
 
 
+#: A recorded API call: (file name, method, path, parameters as sent, strings at the leaves).
+Call = tuple[str, str, str, dict[str, JSON]]
+
+
 def upgrade_check(
-    source: Spec, target: Spec, documents: Iterable[tuple[str, JSON]]
+    source: Spec,
+    target: Spec,
+    documents: Iterable[tuple[str, JSON]],
+    calls: Iterable[Call] = (),
 ) -> UpgradeReport:
     """What moving from `source` to `target` breaks in `documents` ((name, parsed JSON)
-    pairs; any nesting: objects, lists, events, list objects, expanded objects)."""
+    pairs; any nesting: objects, lists, events, list objects, expanded objects) and in the
+    parameters of recorded `calls` (a cassette's requests), reported per operation
+    (`POST /v1/subscriptions`)."""
     if version_date(source.api_version) == version_date(target.api_version):
         raise StripeContractsError(
             f"--from and --to are the same API version ({source.api_version})",
@@ -240,6 +274,8 @@ def upgrade_check(
     for name, data in documents:
         count += 1
         walker.walk_document(name, data)
+    for name, method, path, params in calls:
+        walker.walk_call(name, method, path, params)
     return UpgradeReport(
         source.api_version, target.api_version, walker.findings(), count, walker.objects
     )
@@ -255,6 +291,7 @@ class _Walker:
         self._moves: dict[tuple[str, str], tuple[str | None, str | None, str]] = {}
         self._branches: dict[tuple[int, type, str | None], tuple[JSON, JSON]] = {}
         self._includable: dict[tuple[str, str], bool] = {}
+        self._operations: dict[tuple[str, str, str], tuple[str, JSON]] = {}
         self._pairs: dict[tuple[int, int], tuple[JSON, JSON, dict[str, tuple[JSON, JSON]]]] = {}
 
     def findings(self) -> list[Finding]:
@@ -265,6 +302,32 @@ class _Walker:
     def walk_document(self, name: str, data: JSON) -> None:
         self._file = name
         self._walk(data, None, None, "", ())
+
+    def walk_call(self, name: str, method: str, path: str, params: dict[str, JSON]) -> None:
+        """A request's parameters along the two versions' schemas of its operation."""
+        self._file = name
+        source = self._operation(self.source, method, path)
+        if source is None:
+            return  # not an operation of the source version: `cassette check`'s business
+        label = f"{method} {source[0]}"
+        target = self._operation(self.target, method, path)
+        if target is None or target[0] != source[0]:
+            # gone, or the path now reaches another operation (`/v1/invoices/upcoming` is
+            # `/v1/invoices/{invoice}` once the literal path is removed)
+            self._add(label, "(operation)", "operation_removed", detail=f"{method} {path}")
+            return
+        params = coerce_parameters(params, source[1], self.source)
+        self._walk(params, source[1], target[1], label, ())
+
+    def _operation(self, spec: Spec, method: str, path: str) -> tuple[str, JSON] | None:
+        """(path template, parameters schema) of the operation serving `method path`."""
+        found = find_operation(spec, method, path)
+        if not isinstance(found, tuple):
+            return None
+        key = (spec.key, method, found[0])
+        if key not in self._operations:
+            self._operations[key] = (found[0], parameters_schema(found[1]))
+        return self._operations[key]
 
     # -- the walk --------------------------------------------------------------------------
 

@@ -322,6 +322,30 @@ def _object_cases() -> dict[str, Case]:
         ],
         ("c.json: interaction 0: response body", "nested more than 100 levels deep"),
     )
+    cases["upgrade-check-bad-request-form"] = Case(
+        lambda t, _m: [
+            *upgrade,
+            _file(
+                t,
+                "c.json",
+                json.dumps(
+                    {
+                        "interactions": [
+                            {
+                                "request": {
+                                    "method": "POST",
+                                    "uri": "https://api.stripe.com/v1/customers",
+                                    "body": "email=a&email=b",
+                                },
+                                "response": {"status": {"code": 200}, "body": "{}"},
+                            }
+                        ]
+                    }
+                ),
+            ),
+        ],
+        ("c.json: interaction 0: request:", "email"),
+    )
     cases["upgrade-check-same-version"] = Case(
         lambda t, _m: [*upgrade, "--to", SPEC, _file(t, "c.json", "{}")],
         ("same API version (2023-08-16)",),

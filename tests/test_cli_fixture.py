@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from conftest import EXCERPT, SHARED, spec_for
-from stripe_contracts.cassettes.contract import _parameters_schema, find_operation
+from stripe_contracts.cassettes.contract import find_operation, parameters_schema
 from stripe_contracts.cli import main
 from stripe_contracts.cli_fixture import REFERENCE, cli_fixture, cli_fixture_notes
 from stripe_contracts.errors import StripeContractsError
@@ -103,7 +103,7 @@ def test_every_request_is_an_operation_of_the_spec_with_valid_params(
         template, operation = found
         params = resolved(s["params"])
         label = f"{s['method'].upper()} {template} params"
-        problems = validate_schema(params, _parameters_schema(operation), spec, label=label)
+        problems = validate_schema(params, parameters_schema(operation), spec, label=label)
         assert not problems, [p.message for p in problems]
 
 
@@ -111,7 +111,7 @@ def test_the_params_check_catches_what_stripe_would_reject() -> None:
     spec = spec_for(VERSION)
     found = find_operation(spec, "post", "/v1/subscriptions")
     assert not isinstance(found, Violation)
-    schema = _parameters_schema(found[1])
+    schema = parameters_schema(found[1])
     good = resolved(step(fixture_for("trial"), "subscription")["params"])
     assert validate_schema(good, schema, spec, label="ok") == []
     for bad in ({"trial_days": 14}, {"payment_behavior": "sometimes"}, {"items": "price_1"}):

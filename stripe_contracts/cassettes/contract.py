@@ -26,7 +26,7 @@ from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
 from stripe_contracts._json import load_json
-from stripe_contracts.cassettes.files import Interaction, header, read_cassette
+from stripe_contracts.cassettes.files import Interaction, RecordedRequest, header, read_cassette
 from stripe_contracts.cassettes.form import FormDecodeError, coerce, decode_form
 from stripe_contracts.errors import StripeContractsError
 from stripe_contracts.spec import Spec, VersionSet
@@ -38,8 +38,11 @@ __all__ = [
     "Problem",
     "check_cassette",
     "check_interactions",
+    "coerce_parameters",
     "find_operation",
     "format_text",
+    "parameters_schema",
+    "recorded_parameters",
 ]
 
 JSON = Any
@@ -307,24 +310,44 @@ def _violation(spec: Spec, label: str, pointer: str, rule: str, detail: str) -> 
 def _check_request(
     interaction: Interaction, operation: JSON, spec: Spec, label: str
 ) -> list[Violation]:
-    request = interaction.request
     label = f"{label} params"
     try:
-        query = decode_form(urlsplit(request.uri).query)
-        body = _request_body(request.body, header(request.headers, "Content-Type"))
+        raw = recorded_parameters(interaction.request)
     except FormDecodeError as exc:
         return [_violation(spec, label, "", "form", exc.message)]
+    except _NotParameters as exc:
+        return [_violation(spec, label, exc.pointer, exc.rule, exc.message)]
+    schema = parameters_schema(operation)
+    params = coerce_parameters(raw, schema, spec)
+    return validate_schema(params, schema, spec, label=label, strict=True, recorded=True)
+
+
+class _NotParameters(StripeContractsError):
+    def __init__(self, message: str, *, rule: str, pointer: str = "") -> None:
+        super().__init__(message)
+        self.rule, self.pointer = rule, pointer
+
+
+def recorded_parameters(request: RecordedRequest) -> dict[str, JSON]:
+    """The parameters a recorded request sent, query string and body together, as decoded
+    strings (`coerce_parameters` gives them their types). Raises `FormDecodeError` for a body
+    that does not decode, and a `StripeContractsError` for one that is not parameters."""
+    query = decode_form(urlsplit(request.uri).query)
+    body = _request_body(request.body, header(request.headers, "Content-Type"))
     if body is None:  # multipart uploads and other bodies that are not parameters
         body = {}
     if not isinstance(body, dict):
-        return [_violation(spec, label, "", "type", "the request body is not an object")]
+        raise _NotParameters("the request body is not an object", rule="type")
     both = sorted(set(query) & set(body))
     if both:
         detail = f"parameter(s) {both} sent both in the query string and in the body"
-        return [_violation(spec, label, f"/{both[0]}", "duplicate", detail)]
-    schema = _parameters_schema(operation)
-    params = coerce({**query, **body}, schema, _resolver(spec))
-    return validate_schema(params, schema, spec, label=label, strict=True, recorded=True)
+        raise _NotParameters(detail, rule="duplicate", pointer=f"/{both[0]}")
+    return {**query, **body}
+
+
+def coerce_parameters(params: dict[str, JSON], schema: JSON, spec: Spec) -> JSON:
+    """`params` with their string leaves read as the types `schema` (of `spec`) asks for."""
+    return coerce(params, schema, _resolver(spec))
 
 
 def _request_body(raw: str | bytes | None, content_type: str | None) -> JSON:
@@ -343,7 +366,7 @@ def _request_body(raw: str | bytes | None, content_type: str | None) -> JSON:
     return decode_form(raw)
 
 
-def _parameters_schema(operation: JSON) -> JSON:
+def parameters_schema(operation: JSON) -> JSON:
     """One object schema for everything the operation accepts: query parameters plus the
     properties of its form body (Stripe reads parameters from either)."""
     properties: dict[str, JSON] = {}
