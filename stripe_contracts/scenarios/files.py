@@ -552,7 +552,7 @@ def _resolved_steps(scenario_file: ScenarioFile, scenario: Scenario) -> list[dic
             if key is None:
                 key = _neighbour_key(scenario_file, number, current, arguments["to"])
             item = {"price": key}
-            if "quantity" in arguments:  # else the item keeps its quantity
+            if "quantity" in arguments:  # else the request sends the item's own quantity
                 item["quantity"] = arguments["quantity"]
             arguments = {**arguments, "items": [_request(scenario_file, item, number)]}
             current = key
