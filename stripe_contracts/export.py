@@ -95,9 +95,18 @@ def flow_files(
     encoding: str = "json",
 ) -> dict[str, bytes]:
     """The bundle of a flow: its events, and every object any of them names (each as the last
-    state holding it has it), so a handler that re-fetches an id finds it."""
-    graph = GraphBuilder(spec=flow.spec, seed=flow.seed).render(flow.current.model, expand=expand)
+    state holding it has it), so a handler that re-fetches an id finds it. With several
+    subscriptions the current state's objects and entitlement summary are the customer's
+    (`scenarios.customer`): they win over the first subscription's own rendering."""
+    state = flow.current
+    graph = GraphBuilder(spec=flow.spec, seed=flow.seed).render(state.model, expand=expand)
     graph = replace(graph, objects={**flow.latest_objects(), **graph.objects})
+    if state.granted is not None:
+        graph = replace(
+            graph,
+            objects={**graph.objects, **state.objects},
+            active_entitlement_summary=state.summary,
+        )
     return bundle_files(
         graph,
         scenario=flow.name,

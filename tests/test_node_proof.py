@@ -193,3 +193,18 @@ def test_stripe_node_accepts_a_scenario_files_bundle(verify: Verify, tmp_path: P
     assert code == 0 and summary["ok"] and references["unresolved"] == 0
     assert references["to_event_objects"] == len(previews) == 1
     assert references["to_objects"] == references["checked"] - len(previews) > 0
+
+
+def test_stripe_node_accepts_a_bundle_of_two_subscriptions(verify: Verify, tmp_path: Path) -> None:
+    scenario = Path(__file__).resolve().parent.parent / "examples/scenario_files"
+    out = tmp_path / "bundle"
+    spec = ["--spec", str(SHARED / "spec3.2026-05-27.dahlia.json")]
+    args = ["generate", "--scenario-file", str(scenario / "two_subscriptions.yaml"), *spec]
+    assert main([*args, "--webhook-secret", SECRET, "--out", str(out)]) == 0
+    code, summary = verify(out)
+    references = summary["references"]
+    previews = [e for e in manifest_of(out)["events"] if e["type"] == "invoice.upcoming"]
+    assert code == 0 and summary["ok"] and references["unresolved"] == 0
+    assert references["to_event_objects"] == len(previews) == 2  # one per subscription
+    kinds = [o["object"] for o in manifest_of(out)["objects"]]
+    assert kinds.count("subscription") == 2

@@ -84,6 +84,42 @@ def test_stripe_scenario_feeds_webhooks_and_validation(pytester: pytest.Pytester
     )
 
 
+def test_stripe_scenario_takes_a_second_subscription(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        def test_two(stripe_scenario, assert_stripe_valid, stripe_events):
+            s = (
+                stripe_scenario.attach_payment_method(card="success")
+                .subscribe(items=[{"price": "standard_monthly"}], key="team")
+                .advance(days=10)
+                .subscribe(items=[{"price": "advanced_monthly"}], key="pro")
+                .advance(to="period_end", subscription="team")
+                .cancel(subscription="pro")
+            )
+            subs = [o for o in s.objects.values() if o["object"] == "subscription"]
+            assert sorted(x["status"] for x in subs) == ["active", "canceled"]
+            for obj in s.objects.values():
+                assert_stripe_valid(obj)
+            kinds = [e["type"] for e in stripe_events(s)]
+            assert kinds.count("customer.subscription.created") == 2
+
+        def test_unknown_subscription(stripe_scenario):
+            s = stripe_scenario.attach_payment_method()
+            s.subscribe(items=[{"price": "standard_monthly"}], key="team")
+            s.cancel(subscription="teams").events
+        """
+    )
+    result = pytester.runpytest(f"--stripe-spec={DAHLIA}")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*<test_unknown_subscription>: step 3 (cancel): subscription: 'teams' is not a "
+            "subscription of this customer*",
+            "*did you mean 'team'*",
+        ]
+    )
+
+
 def test_the_ini_catalog_reaches_stripe_scenario_scenario_files_and_named_flows(
     pytester: pytest.Pytester,
 ) -> None:

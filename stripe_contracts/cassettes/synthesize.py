@@ -21,6 +21,7 @@ from stripe_contracts.cassettes.origin import origin_metadata
 from stripe_contracts.errors import StripeContractsError
 from stripe_contracts.graph.expand import expand_paths, payment_expand_path
 from stripe_contracts.scenarios import run_flow
+from stripe_contracts.scenarios.customer import subscription_count
 from stripe_contracts.scenarios.timeline import Scenario, State
 from stripe_contracts.spec import Spec
 from stripe_contracts.spec.requests import invoice_item_price, subscription_coupon
@@ -40,6 +41,14 @@ def cassette_for(scenario: Scenario, *, scenario_file: str | None = None) -> dic
     cassette's `metadata` when the scenario comes from one, so a replay mismatch can say where
     in that file a parameter comes from (`cassettes.origin`)."""
     spec = scenario.spec
+    count = subscription_count(scenario)
+    if count > 1:
+        raise StripeContractsError(
+            f"scenario {scenario.name!r} creates {count} subscriptions for its customer; a "
+            "synthesized cassette covers the calls of one subscription",
+            hint="generate --scenario-file writes its bundle (objects and events); for a "
+            "cassette, use a scenario file with one subscribe step",
+        )
     calls: list[tuple[Call, JSON, State]] = []
     seen: set[str] = set()
     finals = _final_state_per_request(scenario.states)

@@ -49,3 +49,38 @@ class IdFactory:
         """
         digest = hashlib.sha256(f"{self._seed}/{object_type}/{name}".encode()).digest()
         return f"{PREFIXES[object_type]}_{digest[:_BODY].translate(_BASE62).decode()}"
+
+
+#: Objects of the customer rather than of one of its subscriptions: every subscription's
+#: timeline names them with the same id (the customer, its cards, the catalog, the customer's
+#: active entitlements, and the events, which the customer's timeline numbers as a whole).
+CUSTOMER_LEVEL = frozenset(
+    {
+        "customer",
+        "payment_method",
+        "product",
+        "price",
+        "entitlements.feature",
+        "product_feature",
+        "entitlements.active_entitlement",
+        "coupon",
+        "tax_rate",
+        "event",
+    }
+)
+
+
+class SubscriptionIds(IdFactory):
+    """The ids of a customer's later subscription (the second, third, ...): its own objects
+    (subscription, items, invoices, PaymentIntents, charges, requests) are named inside
+    `namespace`, so they differ from the first subscription's; `CUSTOMER_LEVEL` objects keep
+    the ids the first subscription's timeline gives them."""
+
+    def __init__(self, seed: int, namespace: str) -> None:
+        super().__init__(seed)
+        self._namespace = namespace
+
+    def named(self, object_type: str, name: str) -> str:
+        if object_type not in CUSTOMER_LEVEL:
+            name = f"{self._namespace}/{name}"
+        return super().named(object_type, name)

@@ -116,11 +116,19 @@ class Plan:
     later_cards: list[tuple[int, Card, str]] = field(default_factory=list)
     card_behaviour: str = "success"  # how the first card behaves
     catalog: Catalog | None = None  # the user's catalog file, when items name its prices
+    #: For a customer's later subscription: the first one's `t0`, around which the customer,
+    #: its first card and the catalog were created (None: this plan's own `t0`).
+    origin: int | None = None
+
+    @property
+    def customer_t0(self) -> int:
+        """The moment the customer's objects are dated from (`origin`, else `t0`)."""
+        return self.t0 if self.origin is None else self.origin
 
     def payment_method(self, index: int) -> tuple[str, Card, int]:
         """(id, card, created) of the `index`-th payment method the customer attached."""
         if index == 0:
-            return self.payment_method_id, self.card, self.t0 - 60
+            return self.payment_method_id, self.card, self.customer_t0 - 60
         created, card, _ = self.later_cards[index - 1]
         return self.ids.named("payment_method", f"card-{index}"), card, created
 
@@ -232,11 +240,15 @@ def make_plan(
     tax_rate: JSON = None,
     settings: BillingSettings = DEFAULT_SETTINGS,
     catalog: JSON = None,
+    ids: IdFactory | None = None,
+    origin: int | None = None,
 ) -> Plan:
     """Check the builder's arguments and fix everything that does not change over time.
 
     With `catalog` (a catalog file's data), the catalog is the user's and `items` name its
-    prices by lookup key: `[{"price": "standard_monthly", "quantity": 1}]`.
+    prices by lookup key: `[{"price": "standard_monthly", "quantity": 1}]`. A customer's later
+    subscription passes its own `ids` (`graph.ids.SubscriptionIds`) and the first plan's `t0`
+    as `origin`.
     """
     _check_choice("collection_method", collection_method, COLLECTION_METHODS)
     if trial_days is not None and (
@@ -249,7 +261,7 @@ def make_plan(
             f"{MAX_TRIAL_DAYS} (Stripe ends a trial at most two years after it starts)",
             hint="e.g. trial_days=14, or leave it out",
         )
-    ids = IdFactory(seed)
+    ids = IdFactory(seed) if ids is None else ids
     t0 = DEFAULT_START + (seed % 997) * DAY if start is None else start
     requests = items if items is not None else [{}]
     if not isinstance(requests, list) or not requests:
@@ -271,13 +283,15 @@ def make_plan(
         "collection_method": collection_method,
         "overrides": overrides,
         "settings": settings,
+        "origin": origin,
     }
     if catalog is not None:
         if items is None:  # the catalog's first recurring price
             prices = catalog.get("prices") or [{}]
             first = next((p for p in prices if p.get("recurring")), prices[0])
             requests = [{"price": first.get("lookup_key")}]
-        return _plan_from_catalog(catalog_from_data(ids, catalog, t0), requests, fixed)
+        dated = t0 if origin is None else origin
+        return _plan_from_catalog(catalog_from_data(ids, catalog, dated), requests, fixed)
     chosen_currency = choose_currency(currency, requests)
     products, prices, plan_items = [], [], []
     for index, request in enumerate(requests):
@@ -502,7 +516,7 @@ def snapshot(plan: Plan, phase: Phase) -> BillingModel:
         plan=plan,
         phase=phase,
         customer_id=plan.customer_id,
-        customer_created=plan.t0 - 120,
+        customer_created=plan.customer_t0 - 120,
         person=plan.person,
         # Stripe: true when the latest invoice's last charge failed; dunning does not reset it,
         # "Paying an invoice or marking it uncollectible via the API will set this field to

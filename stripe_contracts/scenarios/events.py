@@ -200,11 +200,12 @@ def changes(before: State, after: State) -> list[tuple[str, Obj, Obj | None]]:
         if rule is None or old == new:
             continue
         found.extend((kind, new, old) for kind in rule(old, new, after.objects))
+    subject = after.subject or (after.model.subscription.id if after.model.subscription else None)
     for notice in after.notices:
         if notice in after.previews:
             found.append((notice, after.previews[notice], None))
-        elif after.model.subscription:
-            found.append((notice, after.objects[after.model.subscription.id], None))
+        elif subject:
+            found.append((notice, after.objects[subject], None))
     if _entitlements(before) != _entitlements(after) and after.summary is not None:
         found.append((SUMMARY_EVENT, after.summary, None))
     for kind, _, _ in found:
@@ -213,6 +214,9 @@ def changes(before: State, after: State) -> list[tuple[str, Obj, Obj | None]]:
 
 
 def _entitlements(state: State) -> list[str]:
+    """The customer's active entitlements: over all its subscriptions when it has several."""
+    if state.granted is not None:
+        return sorted(state.granted)
     return sorted(state.model.entitlement_ids.values())
 
 

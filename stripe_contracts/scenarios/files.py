@@ -22,6 +22,7 @@ from stripe_contracts.errors import InvalidArgument, StripeContractsError
 from stripe_contracts.graph.catalog import nearest_hint
 from stripe_contracts.graph.clock import MINUTE
 from stripe_contracts.graph.settings import BillingSettings, settings_from
+from stripe_contracts.scenarios.customer import Subscriptions, check_subscription_names
 from stripe_contracts.scenarios.timeline import Scenario
 from stripe_contracts.spec import Spec
 
@@ -112,6 +113,10 @@ def scenario_file_from_dict(data: JSON, *, path: Path, catalog: Path | JSON) -> 
     for number, step in enumerate(data.get("steps") or [], start=1):
         _check_verb(path, number, step)
     _check(data, "scenario", path)
+    unknown = check_subscription_names(data["steps"])
+    if unknown is not None:
+        number, verb, message, hint = unknown
+        raise UserFileError(f"{path}: step {number} ({verb}): {message}", hint=hint)
     if catalog is None:
         raise UserFileError(
             f"{path}: no catalog", hint="add `catalog: catalog.yaml` or pass --catalog FILE"
@@ -148,7 +153,10 @@ def run_scenario_file(
     """Run the file's steps on a fresh `Scenario` (its customer created first).
 
     `check` steps probe an app, so they do something only through `after_step` (see
-    `webhooks.scenario_run.run_against_app`); without one they are passed over.
+    `webhooks.scenario_run.run_against_app`); without one they are passed over. A later
+    `subscribe` adds a subscription for the same customer (`scenarios.customer`); steps act on
+    the latest one unless they name one (`subscription: 2`, or a `key` given at subscribe), and
+    the returned scenario's states hold every subscription's objects.
     """
     try:
         scenario = start_scenario(scenario_file, spec, seed=seed)
@@ -218,6 +226,7 @@ def run_steps(
     `start_scenario`); errors name the file, the step number and its verb."""
     steps = _resolved_steps(scenario_file, scenario)
     scenario.create_customer()
+    customer = Subscriptions(scenario)
     previous = len(scenario.states)  # where the step before the current one began
     for number, step in enumerate(steps, start=1):
         ((verb, arguments),) = step.items()
@@ -225,8 +234,8 @@ def run_steps(
         try:
             if verb == "expect_event":
                 _expect_event(scenario, arguments, since=previous)
-            else:
-                _STEPS[verb](scenario, arguments)
+            elif not customer.step(verb, arguments):
+                _STEPS[verb](customer.target(verb, arguments), arguments)
             if after_step is not None:
                 after_step(number, verb, arguments, scenario)
         except InvalidArgument as exc:
@@ -545,8 +554,13 @@ def _resolved_steps(scenario_file: ScenarioFile, scenario: Scenario) -> list[dic
     made the builder's item requests when the file's prices are made as items."""
     current = _first_key(scenario_file, scenario)
     resolved = []
+    subscribed = False
     for number, step in enumerate(scenario_file.steps, start=1):
         ((verb, arguments),) = step.items()
+        if verb == "subscribe":  # a later one: the customer's latest subscription from here
+            if subscribed and arguments.get("items"):
+                current = arguments["items"][0]["price"]
+            subscribed = True
         if verb == "change_price":
             key = arguments.get("price")
             if key is None:

@@ -111,8 +111,11 @@ class ScenarioSteps:
         coupon: str | None = None,
         metadata: dict[str, str] | None = None,
         payment_behavior: str | None = None,
+        key: str | None = None,
     ) -> ScenarioSteps:
-        """Subscribe to catalog prices; `coupon` is a catalog coupon's key."""
+        """Subscribe to catalog prices; `coupon` is a catalog coupon's key. Called again, a
+        further subscription for the same customer: `key` names it for the `subscription=` of
+        later calls (else its number, 1, 2, ...)."""
         return self._add(
             "subscribe",
             items=items,
@@ -121,6 +124,7 @@ class ScenarioSteps:
             coupon=coupon,
             metadata=metadata,
             payment_behavior=payment_behavior,
+            key=key,
         )
 
     def advance(
@@ -130,21 +134,41 @@ class ScenarioSteps:
         hours: float | None = None,
         minutes: float | None = None,
         to: str | None = None,
+        subscription: int | str | None = None,
     ) -> ScenarioSteps:
-        """Move the clock: a duration, or `to` period_end, trial_end, next_retry, retries_end."""
-        return self._add("advance", days=days, hours=hours, minutes=minutes, to=to)
+        """Move the clock: a duration, or `to` period_end, trial_end, next_retry, retries_end
+        (of the latest subscription, or of `subscription`)."""
+        return self._add(
+            "advance", days=days, hours=hours, minutes=minutes, to=to, subscription=subscription
+        )
 
     def update_items(
-        self, items: list[dict[str, JSON]], *, proration_behavior: str | None = None
+        self,
+        items: list[dict[str, JSON]],
+        *,
+        proration_behavior: str | None = None,
+        subscription: int | str | None = None,
     ) -> ScenarioSteps:
-        return self._add("update_items", items=items, proration_behavior=proration_behavior)
+        return self._add(
+            "update_items",
+            items=items,
+            proration_behavior=proration_behavior,
+            subscription=subscription,
+        )
 
     def change_price(
-        self, price: str | None = None, *, to: str | None = None, quantity: int | None = None
+        self,
+        price: str | None = None,
+        *,
+        to: str | None = None,
+        quantity: int | None = None,
+        subscription: int | str | None = None,
     ) -> ScenarioSteps:
         """Move the single item to `price`, or `to` "higher" / "lower" (the catalog's next
         recurring price of the same currency and interval by unit_amount)."""
-        return self._add("change_price", price=price, to=to, quantity=quantity)
+        return self._add(
+            "change_price", price=price, to=to, quantity=quantity, subscription=subscription
+        )
 
     def set_card(self, card: str) -> ScenarioSteps:
         """How the customer's card behaves from now on (no API call, no event)."""
@@ -152,37 +176,50 @@ class ScenarioSteps:
         self._ran = None
         return self
 
-    def confirm_payment(self, *, if_pending: bool | None = None) -> ScenarioSteps:
-        return self._add("confirm_payment", if_pending=if_pending)
+    def confirm_payment(
+        self, *, if_pending: bool | None = None, subscription: int | str | None = None
+    ) -> ScenarioSteps:
+        return self._add("confirm_payment", if_pending=if_pending, subscription=subscription)
 
     def one_off_invoice(self, items: list[dict[str, JSON]] | None = None) -> ScenarioSteps:
         """Bill items once, no subscription: invoice items, an invoice, its card payment."""
         return self._add("one_off_invoice", items=items)
 
     def change_quantity(
-        self, quantity: int, *, price: str | None = None, proration_behavior: str | None = None
+        self,
+        quantity: int,
+        *,
+        price: str | None = None,
+        proration_behavior: str | None = None,
+        subscription: int | str | None = None,
     ) -> ScenarioSteps:
         """Set the quantity of the item of `price` (needed only when there are several)."""
         return self._add(
-            "change_quantity", quantity=quantity, price=price, proration_behavior=proration_behavior
+            "change_quantity",
+            quantity=quantity,
+            price=price,
+            proration_behavior=proration_behavior,
+            subscription=subscription,
         )
 
-    def apply_coupon(self, coupon: str) -> ScenarioSteps:
+    def apply_coupon(self, coupon: str, *, subscription: int | str | None = None) -> ScenarioSteps:
         """Apply the catalog coupon `coupon` (its key) to the running subscription."""
-        return self._add("apply_coupon", coupon=coupon)
+        return self._add("apply_coupon", coupon=coupon, subscription=subscription)
 
-    def pay_invoice(self) -> ScenarioSteps:
+    def pay_invoice(self, *, subscription: int | str | None = None) -> ScenarioSteps:
         """Pay the latest invoice now with the customer's default card."""
-        return self._add("pay_invoice")
+        return self._add("pay_invoice", subscription=subscription)
 
-    def void_invoice(self) -> ScenarioSteps:
-        return self._add("void_invoice")
+    def void_invoice(self, *, subscription: int | str | None = None) -> ScenarioSteps:
+        return self._add("void_invoice", subscription=subscription)
 
-    def mark_uncollectible(self) -> ScenarioSteps:
-        return self._add("mark_uncollectible")
+    def mark_uncollectible(self, *, subscription: int | str | None = None) -> ScenarioSteps:
+        return self._add("mark_uncollectible", subscription=subscription)
 
-    def cancel(self, *, at_period_end: bool = False) -> ScenarioSteps:
-        return self._add("cancel", at_period_end=at_period_end)
+    def cancel(
+        self, *, at_period_end: bool = False, subscription: int | str | None = None
+    ) -> ScenarioSteps:
+        return self._add("cancel", at_period_end=at_period_end, subscription=subscription)
 
     def expect_event(self, type: str, *, object: dict[str, JSON] | None = None) -> ScenarioSteps:
         """The previous step sent an event of `type` (whose object has these fields)."""

@@ -9,6 +9,7 @@ subscriptions, cancellations at period end. Events are derived from consecutive 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -18,6 +19,7 @@ from stripe_contracts.graph.builder import GraphBuilder
 from stripe_contracts.graph.cards import card_behaviour
 from stripe_contracts.graph.catalog import Item, nearest_hint
 from stripe_contracts.graph.clock import DAY, HOUR, MINUTE
+from stripe_contracts.graph.ids import IdFactory
 from stripe_contracts.graph.invoicing import INCOMPLETE_EXPIRY, Line, one_off_lines
 from stripe_contracts.graph.model import (
     BillingModel,
@@ -57,6 +59,10 @@ class State:
     notices: tuple[str, ...] = ()  # time-based events with no change of state
     previews: dict[str, dict[str, JSON]] = field(default_factory=dict)  # e.g. upcoming invoice
     action: str | None = None  # the API call behind `request`, e.g. "create_subscription"
+    #: With several subscriptions (`scenarios.customer`): the customer's active entitlement
+    #: ids over all of them, and the subscription a time-based notice is about.
+    granted: tuple[str, ...] | None = None
+    subject: str | None = None
 
 
 @dataclass
@@ -76,6 +82,10 @@ class Scenario:
     catalog: JSON = None  # a catalog file's data: items then name its prices by lookup key
     customer: JSON = None  # the customer's own values: email, name, phone, address, metadata
     states: list[State] = field(default_factory=list)
+    #: A customer's later subscription (`scenarios.customer`): ids of its own, and the first
+    #: subscription's start, which dates the shared customer, card and catalog.
+    ids: IdFactory | None = None
+    origin: int | None = None
 
     def __post_init__(self) -> None:
         self.card = card_behaviour(self.card).name  # "ok" etc. are the earlier names
@@ -99,7 +109,12 @@ class Scenario:
             overrides={"customer": dict(self.customer)} if self.customer else {},
             settings=self.settings,
             catalog=self.catalog,
+            ids=self.ids,
+            origin=self.origin,
         )
+        #: Told of every state this timeline pushes (the customer's timeline, once it has
+        #: several subscriptions).
+        self.observer: Callable[[Scenario], None] | None = None
         self._sent: set[tuple[str, int]] = set()  # time-based notices already sent
         self._requests = 0
         self._action: str | None = None
@@ -192,13 +207,20 @@ class Scenario:
             )
         request = self._new_request()
         t0 = self.plan.t0
+        card = self.phase.card_index  # the default card (a later subscription: maybe not the first)
         if self.plan.trial:
-            trial = Phase("trialing", trial_invoice=True, attempts=0, has_payment_method=has_pm)
+            trial = Phase(
+                "trialing",
+                trial_invoice=True,
+                attempts=0,
+                has_payment_method=has_pm,
+                card_index=card,
+            )
             self._push(t0, replace(trial, payment="draft"), request=request)
             self._push(t0, replace(trial, payment="none"), request=request)
             return self
         if self.collection_method == "send_invoice":
-            sent = Phase("active", attempts=0, has_payment_method=has_pm)
+            sent = Phase("active", attempts=0, has_payment_method=has_pm, card_index=card)
             self._push(t0, replace(sent, payment="draft"), request=request)
             self._push(t0, replace(sent, payment="pending"), request=request)
             return self
@@ -208,17 +230,19 @@ class Scenario:
                 hint="call attach_payment_method() first, or pass trial_days / send_invoice",
             )
         if self.settings.payment_behavior == "default_incomplete":
-            waiting = Phase("incomplete", attempts=0)
+            waiting = Phase("incomplete", attempts=0, card_index=card)
             self._push(t0, replace(waiting, payment="draft"), request=request)
             self._push(t0, replace(waiting, payment="pending"), request=request)
             return self
         outcome = self._card_outcome()
         status = "active" if outcome == "succeeded" else "incomplete"
-        self._push(t0, Phase(status, payment="draft", attempts=0), request=request)
-        self._push(t0, Phase(status, payment="processing", attempts=0), request=request)
+        self._push(t0, Phase(status, payment="draft", attempts=0, card_index=card), request=request)
+        self._push(
+            t0, Phase(status, payment="processing", attempts=0, card_index=card), request=request
+        )
         self._push(
             t0 + ATTEMPT_SECONDS,
-            Phase(status, payment=outcome, attempts=1, card=self.card),
+            Phase(status, payment=outcome, attempts=1, card=self.card, card_index=card),
             request=request,
         )
         return self
@@ -802,6 +826,8 @@ class Scenario:
         self.states.append(
             State(when, model, objects, summary, request or None, key, notices, previews, action)
         )
+        if self.observer is not None:
+            self.observer(self)
 
     def _upcoming_invoice(self, phase: Phase) -> dict[str, JSON]:
         """The next renewal's invoice as a preview. It is not an invoice yet: versions whose
