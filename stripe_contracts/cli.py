@@ -103,9 +103,9 @@ def _parser() -> argparse.ArgumentParser:
         "of occurrences and files, and where a moved field went (derived from the two specs, "
         "or from a table of known moves, each with its changelog page). Also the event types "
         "the files use that the --to version no longer sends, and the parameters of the "
-        "requests cassettes recorded that the --to version no longer takes, and operations it "
-        "no longer has (grouped by operation, e.g. 'POST /v1/subscriptions'). JSON output: "
-        "{from, to, "
+        "requests cassettes recorded that the --to version no longer takes, expand[] paths it "
+        "no longer reaches, and operations it no longer has (grouped by operation, e.g. "
+        "'POST /v1/subscriptions'). JSON output: {from, to, "
         "findings: [{object, field, change, moved_to, detail, see, occurrences, files}]}. "
         "Writes nothing. Exit 0 when nothing breaks, 1 when something does, 2 on unreadable "
         "input or spec.",

@@ -228,7 +228,12 @@ def test_a_cassettes_requests_are_checked_per_operation(
     cassette = {
         "version": 1,
         "interactions": [
-            call("POST", f"{api}/subscriptions", "customer=cus_1&items[0][price]=p&coupon=SAVE"),
+            call(
+                "POST",
+                f"{api}/subscriptions",
+                "customer=cus_1&items[0][price]=p&coupon=SAVE"
+                "&expand[0]=latest_invoice.payment_intent",
+            ),
             call("POST", f"{api}/invoiceitems", "customer=cus_1&price=p&quantity=2"),
             call("POST", f"{api}/invoiceitems", "customer=cus_1&unit_amount=500&currency=usd"),
             call("GET", f"{api}/invoices/upcoming?customer=cus_1"),
@@ -241,6 +246,14 @@ def test_a_cassettes_requests_are_checked_per_operation(
     )
     assert code == 1
     found = {(f["object"], f["field"]): (f["change"], f["moved_to"]) for f in report["findings"]}
+    # "accessible through the underlying PaymentIntent by expanding
+    # payments.data.payment.payment_intent on the Invoice object" (the basil changelog)
+    assert found.pop(("POST /v1/subscriptions", "expand")) == (
+        "moved",
+        "latest_invoice.payments.data.payment.payment_intent",
+    )
+    assert defined(DAHLIA, "invoice", "payments.data[].payment.payment_intent")
+    assert not defined(DAHLIA, "invoice", "payment_intent")
     assert found == {
         ("POST /v1/subscriptions", "coupon"): ("moved", "discounts[].coupon"),
         ("POST /v1/invoiceitems", "price"): ("moved", "pricing.price"),
