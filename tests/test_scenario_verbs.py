@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from conftest import SHARED, VERSIONS, spec_for
+from conftest import SHARED, VERSIONS, fixtures_for, spec_for
 from stripe_contracts.cassettes.synthesize import cassette_for
 from stripe_contracts.cli import main
 from stripe_contracts.scenarios.events import SUMMARY_EVENT
@@ -370,6 +370,117 @@ def test_invoice_steps_validate_in_every_version(version: str) -> None:
     ]
 
 
+# -- paused collection -------------------------------------------------------------------------
+
+
+def paused(behavior: str, version: str = "2023-08-16") -> tuple[ScenarioSteps, list[JSON]]:
+    """Collection paused mid-period, then one renewal: the events of the pause and after it."""
+    steps = subscribed(version).advance(days=3)
+    events = events_after(
+        steps, lambda s: s.pause_collection(behavior).advance(to="period_end").advance(days=2)
+    )
+    return steps, events
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_files_pause_behaviors_are_stripes(version: str) -> None:
+    schema = raw_spec(version)["components"]["schemas"]["subscriptions_resource_pause_collection"]
+    assert schema_enum(
+        "$defs", "step", "properties", "pause_collection", "properties", "behavior"
+    ) == set(schema["properties"]["behavior"]["enum"])
+
+
+def test_pausing_sets_pause_collection_and_keeps_the_subscription_active() -> None:
+    # "Note that the subscription status will be unchanged and will not be updated to
+    # `paused`" (pause_collection of POST /v1/subscriptions/{id}, dahlia spec); the customer
+    # keeps access and no upcoming-invoice webhook is sent while paused
+    # (https://docs.stripe.com/billing/subscriptions/pause-payment); Stripe's example
+    # subscription has pause_collection null (fixtures3)
+    assert "status will be unchanged" in spec_text(
+        "2026-05-27.dahlia", "paths", "/v1/subscriptions/{subscription_exposed_id}"
+    )
+    assert fixtures_for("2023-08-16")["subscription"]["pause_collection"] is None
+    steps = subscribed().advance(days=3)
+    assert steps.graph.subscription is not None
+    assert steps.graph.subscription["pause_collection"] is None
+    steps, events = paused("keep_as_draft")
+    pause = events[0]
+    assert pause["type"] == "customer.subscription.updated" and pause["request"]["id"]
+    assert pause["data"]["object"]["pause_collection"] == {
+        "behavior": "keep_as_draft",
+        "resumes_at": None,
+    }
+    assert pause["data"]["previous_attributes"] == {"pause_collection": None}
+    assert "invoice.upcoming" not in types(events) and SUMMARY_EVENT not in types(events)
+    assert all(
+        e["data"]["object"]["status"] == "active"
+        for e in events
+        if e["type"].startswith("customer.subscription.")
+    )
+
+
+def test_keep_as_draft_leaves_the_renewal_a_draft_that_does_not_advance() -> None:
+    # keep_as_draft: invoices are created in `draft` with auto_advance false (pause-payment)
+    steps, events = paused("keep_as_draft")
+    assert types(events)[1:] == ["invoice.created", "customer.subscription.updated"]
+    invoice = steps.graph.invoice
+    assert (invoice["status"], invoice["auto_advance"], invoice["attempt_count"]) == (
+        "draft",
+        False,
+        0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("behavior", "closing"),
+    [("void", "invoice.voided"), ("mark_uncollectible", "invoice.marked_uncollectible")],
+)
+def test_void_and_mark_uncollectible_close_each_renewal_at_once_without_an_attempt(
+    behavior: str, closing: str
+) -> None:
+    # the invoices of the paused period are voided or marked uncollectible as they are
+    # created; nothing is charged (pause-payment)
+    _, events = paused(behavior)
+    assert "charge.succeeded" not in types(events) and "charge.failed" not in types(events)
+    [closed] = [e for e in events if e["type"] == closing]
+    [created] = [e for e in events if e["type"] == "invoice.created"]
+    assert closed["created"] == created["created"]
+    assert closed["data"]["object"]["attempt_count"] == 0
+    assert closed["data"]["object"]["auto_advance"] is False
+    finalized = next(e for e in events if e["type"] == "invoice.finalized")
+    assert finalized["data"]["object"]["status"] == "open"  # as it was when finalized
+
+
+def test_resuming_clears_pause_collection_and_the_next_renewal_is_collected() -> None:
+    steps, _ = paused("void")
+    events = events_after(steps, lambda s: s.resume_collection())
+    assert types(events) == ["customer.subscription.updated"]
+    assert events[0]["data"]["object"]["pause_collection"] is None
+    assert events[0]["data"]["previous_attributes"] == {
+        "pause_collection": {"behavior": "void", "resumes_at": None}
+    }
+    after = events_after(steps, lambda s: s.advance(to="period_end"))
+    assert "invoice.upcoming" in types(after) and "invoice.paid" in types(after)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_paused_collection_validates_and_its_cassette_sends_what_the_spec_takes(
+    version: str,
+) -> None:
+    for behavior in ("keep_as_draft", "mark_uncollectible", "void"):
+        steps, _ = paused(behavior, version)
+        steps.resume_collection().advance(to="period_end")
+        assert_all_valid(steps)
+    bodies = [
+        parse_qs(i["request"]["body"], keep_blank_values=True)
+        for i in cassette_for(steps.scenario)["interactions"]
+        if "pause_collection" in (i["request"]["body"] or "")
+    ]
+    assert bodies == [{"pause_collection[behavior]": ["void"]}, {"pause_collection": [""]}]
+    allowed = form_properties(version, "/v1/subscriptions/{subscription_exposed_id}")
+    assert "pause_collection" in allowed
+
+
 # -- bad input ----------------------------------------------------------------------------------
 
 
@@ -420,6 +531,22 @@ SUBSCRIBE = [
         (
             [*SUBSCRIBE, {"apply_coupon": {"percent_off": 10}}],
             ["step 3", "unknown key 'percent_off'"],
+        ),
+        (
+            [*SUBSCRIBE, {"resume_collection": {}}],
+            ["step 3 (resume_collection)", "not paused"],
+        ),
+        (
+            [*SUBSCRIBE, {"pause_collection": {"behavior": "pause"}}],
+            ["step 3", "behavior"],
+        ),
+        (
+            [*SUBSCRIBE, {"pause_collection": {}}],
+            ["step 3", "'behavior' is a required property"],
+        ),
+        (
+            [{"pause_collection": {"behavior": "void"}}],
+            ["step 1 (pause_collection)", "needs a subscription"],
         ),
         (
             [*SUBSCRIBE, {"void_invoice": {}}],
@@ -497,3 +624,17 @@ def test_a_catalog_coupon_taking_an_amount_off_needs_its_currency(
     err = capsys.readouterr().err
     assert "catalog.json" in err and "coupons[0]" in err, err
     assert not out.exists()
+
+
+def test_a_pause_names_the_subscription_it_pauses_when_the_customer_has_two() -> None:
+    # pause_collection is a parameter of one subscription (POST /v1/subscriptions/{id})
+    steps = subscribed().subscribe(items=[{"price": "standard_monthly"}], key="second")
+    steps.pause_collection("void", subscription=1).advance(days=1)
+    subscriptions = [o for o in steps.objects.values() if o["object"] == "subscription"]
+    paused = {
+        o["items"]["data"][0]["price"]["lookup_key"]: o["pause_collection"] for o in subscriptions
+    }
+    assert paused == {
+        "seat_monthly": {"behavior": "void", "resumes_at": None},
+        "standard_monthly": None,
+    }

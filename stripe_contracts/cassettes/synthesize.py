@@ -197,6 +197,20 @@ def _apply_coupon(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
     return [(("POST", f"/v1/subscriptions/{sub_id}", {}, body), state.objects[sub_id])]
 
 
+def _pause_collection(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
+    return _update_pause(scenario, state, {"behavior": state.model.phase.pause_collection})
+
+
+def _resume_collection(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
+    return _update_pause(scenario, state, "")  # "" unsets it (the spec's anyOf: an object or "")
+
+
+def _update_pause(scenario: Scenario, state: State, value: JSON) -> list[tuple[Call, JSON]]:
+    sub_id = scenario.plan.subscription_id
+    body = {"pause_collection": value}
+    return [(("POST", f"/v1/subscriptions/{sub_id}", {}, body), state.objects[sub_id])]
+
+
 def _cancel(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
     sub_id = scenario.plan.subscription_id
     return [(("DELETE", f"/v1/subscriptions/{sub_id}", {}, {}), state.objects[sub_id])]
@@ -264,6 +278,8 @@ CALLS: dict[str, Callable[[Scenario, State], list[tuple[Call, JSON]]]] = {
     "update_items": _update_items,
     "update_items_unprorated": _update_items_unprorated,
     "apply_coupon": _apply_coupon,
+    "pause_collection": _pause_collection,
+    "resume_collection": _resume_collection,
     "cancel": _cancel,
     "cancel_at_period_end": _cancel_at_period_end,
     "create_invoice_item": _invoice_item,

@@ -185,6 +185,8 @@ class Phase:
     invoice_discounted: bool = True  # False: the latest invoice predates the plan's coupon
     paid_manually_at: int | None = None  # when POST /v1/invoices/{id}/pay paid the latest invoice
     delinquency_cleared: bool = False  # the latest invoice was marked uncollectible by a request
+    pause_collection: str | None = None  # the behavior while payment collection is paused
+    invoice_paused: str | None = None  # the pause behavior the latest invoice was created under
     items: tuple[Item, ...] | None = None  # the items now, when they changed (upgrades)
     billed: tuple[Item, ...] | None = None  # the items the latest invoice billed
     prorations: tuple[Line, ...] = ()

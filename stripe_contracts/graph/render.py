@@ -425,6 +425,9 @@ def render_subscription(
             "ended_at": sub.ended_at,
             "cancel_at_period_end": sub.cancel_at_period_end,
             "cancel_at": sub.cancel_at,
+            "pause_collection": {"behavior": m.phase.pause_collection, "resumes_at": None}
+            if m.phase.pause_collection
+            else None,
             "cancellation_details": {
                 "reason": m.phase.cancel_reason,
                 "comment": None,

@@ -479,8 +479,14 @@ def _auto_advance(m: BillingModel, inv: Invoice) -> bool:
     # (https://docs.stripe.com/invoicing/integration/automatic-advancement-collection);
     # collection stops when every retry failed, and "upon subscription cancellation, Stripe
     # stops automatic collection of all finalized invoices" (the spec's description of
-    # DELETE /v1/subscriptions/{subscription_exposed_id})
-    stopped = m.phase.exhausted or m.phase.status == "canceled"
+    # DELETE /v1/subscriptions/{subscription_exposed_id}); a draft created while collection is
+    # paused with keep_as_draft is created with auto_advance false
+    # (https://docs.stripe.com/billing/subscriptions/pause-payment)
+    stopped = (
+        m.phase.exhausted
+        or m.phase.status == "canceled"
+        or m.phase.invoice_paused == "keep_as_draft"
+    )
     return inv.status in ("draft", "open") and not stopped
 
 

@@ -43,6 +43,8 @@ VERBS = (
     "pay_invoice",
     "void_invoice",
     "mark_uncollectible",
+    "pause_collection",
+    "resume_collection",
     "confirm_payment",
     "one_off_invoice",
     "cancel",
@@ -394,6 +396,10 @@ _STEPS = {
     "pay_invoice": lambda scenario, arguments: scenario.pay_invoice(),
     "void_invoice": lambda scenario, arguments: scenario.void_invoice(),
     "mark_uncollectible": lambda scenario, arguments: scenario.mark_uncollectible(),
+    "pause_collection": lambda scenario, arguments: scenario.pause_collection(
+        arguments["behavior"]
+    ),
+    "resume_collection": lambda scenario, arguments: scenario.resume_collection(),
     "confirm_payment": _confirm,
     "one_off_invoice": _one_off_invoice,
     "cancel": _cancel,

@@ -216,6 +216,15 @@ class ScenarioSteps:
     def mark_uncollectible(self, *, subscription: int | str | None = None) -> ScenarioSteps:
         return self._add("mark_uncollectible", subscription=subscription)
 
+    def pause_collection(
+        self, behavior: str, *, subscription: int | str | None = None
+    ) -> ScenarioSteps:
+        """Pause payment collection: `keep_as_draft`, `mark_uncollectible` or `void`."""
+        return self._add("pause_collection", behavior=behavior, subscription=subscription)
+
+    def resume_collection(self, *, subscription: int | str | None = None) -> ScenarioSteps:
+        return self._add("resume_collection", subscription=subscription)
+
     def cancel(
         self, *, at_period_end: bool = False, subscription: int | str | None = None
     ) -> ScenarioSteps:

@@ -44,6 +44,8 @@ ATTEMPT_SECONDS = 2
 #: The `proration_behavior` values modeled, of those POST /v1/subscriptions/{id} takes
 #: (`always_invoice`, which invoices the prorations at once, is not).
 PRORATION_BEHAVIORS = ("create_prorations", "none")
+#: `pause_collection.behavior` values (the subscription's schema in the spec).
+PAUSE_BEHAVIORS = ("keep_as_draft", "mark_uncollectible", "void")
 
 
 @dataclass(frozen=True)
@@ -539,6 +541,39 @@ class Scenario:
         self._push(self.now, replace(closed, delinquency_cleared=True))
         return self
 
+    # -- paused collection ---------------------------------------------------------------------
+
+    def pause_collection(self, behavior: str) -> Scenario:
+        """Pause payment collection (POST /v1/subscriptions/{id} with `pause_collection`,
+        https://docs.stripe.com/billing/subscriptions/pause-payment): the subscription stays
+        active and keeps its access, invoices are still created at each renewal but not
+        collected, per `behavior`: `keep_as_draft` (left drafts, auto_advance false),
+        `mark_uncollectible` or `void` (finalized and at once marked uncollectible or voided).
+        The invoice issued before the pause is still retried. No `invoice.upcoming` is sent
+        while paused (the same page: no upcoming invoice emails or webhooks)."""
+        self._action = "pause_collection"
+        phase = self._require_status(("active", "trialing", "past_due"), "pause_collection")
+        if behavior not in PAUSE_BEHAVIORS:
+            raise InvalidArgument.choice("behavior", behavior, PAUSE_BEHAVIORS)
+        self._push(self.now, replace(phase, pause_collection=behavior))
+        return self
+
+    def resume_collection(self) -> Scenario:
+        """Resume payment collection (`pause_collection` set to "" on POST
+        /v1/subscriptions/{id}): the next renewals are collected again; the invoices of the
+        paused period stay as they are (drafts can be finalized by hand)."""
+        self._action = "resume_collection"
+        phase = self._require_status(
+            ("active", "trialing", "past_due", "unpaid"), "resume_collection"
+        )
+        if phase.pause_collection is None:
+            raise InvalidArgument(
+                "resume_collection: payment collection is not paused",
+                hint="pause it first (pause_collection: {behavior: void})",
+            )
+        self._push(self.now, replace(phase, pause_collection=None))
+        return self
+
     def _settled(self, phase: Phase) -> Phase:
         """The latest invoice is no longer collected: no retries, and a subscription that was
         past_due or unpaid because of it is active again."""
@@ -644,6 +679,7 @@ class Scenario:
         # after a trial included
         automatic = self.collection_method == "charge_automatically" and not (
             phase.cancel_at_period_end
+            or phase.pause_collection is not None
             or phase.status not in ("active", "trialing", "past_due")
             or (phase.status == "trialing" and not phase.has_payment_method)
         )
@@ -666,7 +702,13 @@ class Scenario:
             return end, self._draft(phase, cycle=0)
         if phase.status == "paused":
             return None
-        if phase.payment == "draft":  # finalized once the grace period has passed
+        closing = phase.invoice_paused in ("void", "mark_uncollectible")
+        if closing and phase.payment == "draft":  # finalized at once, then closed
+            return invoice.created, replace(phase, payment="pending", attempts=0)
+        if closing and phase.payment == "pending" and not (phase.voided or phase.uncollectible):
+            return invoice.created, self._close_paused(phase, invoice.created)
+        if phase.payment == "draft" and phase.invoice_paused is None:
+            # finalized once the grace period has passed (keep_as_draft: never by itself)
             return invoice.created + round(self.settings.finalization_grace_hours * HOUR), (
                 self._finalize(phase)
             )
@@ -706,7 +748,16 @@ class Scenario:
             uncollectible=False,
             invoice_closed_at=None,
             delinquency_cleared=False,
+            invoice_paused=phase.pause_collection,
         )
+
+    def _close_paused(self, phase: Phase, when: int) -> Phase:
+        """A renewal of a paused period, finalized and at once voided or marked uncollectible:
+        nothing is attempted (https://docs.stripe.com/billing/subscriptions/pause-payment)."""
+        closed = replace(phase, invoice_closed_at=when)
+        if phase.invoice_paused == "void":
+            return replace(closed, voided=True)
+        return replace(closed, uncollectible=True)
 
     def _finalize(self, base: Phase) -> Phase:
         """A draft finalized: open, its PaymentIntent created, no attempt yet (send_invoice:
