@@ -195,8 +195,10 @@ def _parser() -> argparse.ArgumentParser:
         "--catalog",
         type=Path,
         metavar="FILE",
-        help="with --scenario-file: the catalog file (schemas/catalog.schema.json), when the "
-        "scenario file has no `catalog:` key or to use another",
+        help="your catalog file (schemas/catalog.schema.json): a named flow bills its prices "
+        "(the first recurring one; an upgrade or downgrade moves to the recurring price of the "
+        "same currency and interval with the next higher or lower unit_amount), and with "
+        "--scenario-file it replaces the file's `catalog:` key",
     )
     generate.add_argument(
         "--skip-unsupported",
@@ -408,8 +410,14 @@ def _generate(args: argparse.Namespace) -> int:
     from stripe_contracts.export import all_bundles, bundle_files, flow_files, write_bundle
     from stripe_contracts.graph.builder import GraphBuilder
     from stripe_contracts.scenarios import FLOWS, run_flow
+    from stripe_contracts.scenarios.files import load_catalog
 
     if args.all:
+        if args.catalog:
+            raise StripeContractsError(
+                "--catalog applies to one SCENARIO or --scenario-file, not --all",
+                hint="drop --catalog, or generate each scenario with its own --out",
+            )
         if args.scenario:
             raise StripeContractsError(
                 f"--all generates every scenario; it does not take SCENARIO ({args.scenario!r})",
@@ -445,6 +453,13 @@ def _generate(args: argparse.Namespace) -> int:
             + ", ".join(FLOWS)
             + " (stripe-contracts scenarios lists them)",
         )
+    if args.catalog and args.currency:
+        raise StripeContractsError(
+            f"--currency {args.currency} does not apply with --catalog {args.catalog}: the "
+            "catalog's prices carry their own currency",
+            hint="drop --currency, or give the catalog prices in that currency",
+        )
+    catalog = load_catalog(args.catalog) if args.catalog else None  # checked before the spec
     spec = spec_from_args(args)
     settings = settings_from_args(args)
     params: dict[str, Any] = {
@@ -456,8 +471,11 @@ def _generate(args: argparse.Namespace) -> int:
     }
     if settings:
         params["settings"] = settings  # what the manifest records, as given
+    if args.catalog:
+        params["catalog"] = args.catalog.name
     if args.scenario == "subscription":
-        graph = GraphBuilder(spec=spec, seed=args.seed).subscription(**params)
+        builder = GraphBuilder(spec=spec, seed=args.seed, catalog=catalog)
+        graph = builder.subscription(**{k: v for k, v in params.items() if k != "catalog"})
         files = bundle_files(
             graph,
             scenario=args.scenario,
@@ -476,9 +494,10 @@ def _generate(args: argparse.Namespace) -> int:
             for k, v in params.items()
             if k in ("currency", "collection_method", "trial_days", "settings") and v is not None
         }
+        recorded = {"catalog": args.catalog.name} if args.catalog else {}
         files = flow_files(
-            run_flow(args.scenario, spec, seed=args.seed, **options),
-            params={**options, "expand": list(args.expand)},  # what the manifest records
+            run_flow(args.scenario, spec, seed=args.seed, catalog=args.catalog, **options),
+            params={**options, **recorded, "expand": list(args.expand)},  # the manifest's
             expand=args.expand,
             webhook_secret=args.webhook_secret,
             encoding=args.encoding,

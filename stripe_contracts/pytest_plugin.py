@@ -76,8 +76,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "stripe_contracts_catalog",
         type="paths",
         default=[],
-        help="your catalog file (YAML or JSON) for stripe_scenario and scenario files without "
-        "a catalog: key",
+        help="your catalog file (YAML or JSON) for stripe_scenario, the named flows of "
+        "stripe_events and scenario files without a catalog: key",
     )
     parser.addini(
         "stripe_contracts_api_version",

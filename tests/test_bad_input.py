@@ -523,7 +523,60 @@ def _lock_cases() -> dict[str, Case]:
     return cases
 
 
+#: The issue's catalog: one recurring price per interval for Standard (1500) and Advanced.
+ISSUE_CATALOG = (
+    Path(__file__).resolve().parent.parent / "examples" / "scenario_files" / "catalog.yaml"
+).read_text()
+
+
+def _catalog_cases() -> dict[str, Case]:
+    """`--catalog FILE` for the named flows: a catalog that lacks the price a flow needs, an
+    option it contradicts, a file that cannot be read or is misspelt."""
+
+    def argv(command: list[str], catalog: str = ISSUE_CATALOG, *extra: str) -> Any:
+        def args(t: Path, _m: pytest.MonkeyPatch) -> list[str]:
+            path = _file(t, "catalog.yaml", catalog)
+            out = ["--out", str(t / ("c.yaml" if command[0] == "cassette" else "out"))]
+            return [*command, "--catalog", path, *FULL, *extra, *out]
+
+        return args
+
+    def unreadable(t: Path, _m: pytest.MonkeyPatch) -> list[str]:
+        return ["generate", "renewal", "--catalog", f"{t}/nope.yaml", *FULL, "--out", f"{t}/out"]
+
+    lower = ("{tmp}/catalog.yaml", "no recurring price lower than 'standard_monthly'")
+    one_time = ("{tmp}/catalog.yaml", "has no one-time (no `recurring`) price to bill")
+    return {
+        "generate-catalog-no-lower-price": Case(argv(["generate", "downgrade"]), lower, ("out",)),
+        "generate-catalog-no-one-time-price": Case(
+            argv(["generate", "one-off-invoice"]), one_time, ("out",)
+        ),
+        "cassette-synthesize-catalog-no-lower-price": Case(
+            argv(["cassette", "synthesize", "downgrade"]), lower, ("c.yaml",)
+        ),
+        "generate-catalog-with-currency": Case(
+            argv(["generate", "signup"], ISSUE_CATALOG, "--currency", "eur"),
+            ("--currency eur does not apply with --catalog",),
+            ("out",),
+        ),
+        "generate-catalog-with-all": Case(
+            argv(["generate", "--all"]), ("--catalog applies to one SCENARIO",), ("out",)
+        ),
+        "generate-catalog-misspelt-key": Case(
+            argv(["generate", "signup"], ISSUE_CATALOG.replace("prices:", "prises:")),
+            ("{tmp}/catalog.yaml", "unknown key 'prises'"),  # the hint: did you mean 'prices'?
+            ("out",),
+        ),
+        "generate-catalog-unreadable": Case(
+            unreadable,
+            ("cannot read {tmp}/nope.yaml",),
+            ("out",),
+        ),
+    }
+
+
 CATALOGUE: dict[str, Case] = {
+    **_catalog_cases(),
     **_spec_cases(),
     **_object_cases(),
     **_disk_cases(),

@@ -120,7 +120,7 @@ def test_stripe_scenario_takes_a_second_subscription(pytester: pytest.Pytester) 
     )
 
 
-def test_the_ini_catalog_reaches_stripe_scenario_and_scenario_files(
+def test_the_ini_catalog_reaches_stripe_scenario_scenario_files_and_named_flows(
     pytester: pytest.Pytester,
 ) -> None:
     catalog = (EXAMPLES / "catalog.yaml").read_text().replace("standard_monthly", "pro_monthly")
@@ -153,8 +153,15 @@ def test_the_ini_catalog_reaches_stripe_scenario_and_scenario_files(
                 failed = [e for e in events if e["type"] == "charge.failed"]
                 assert failed[0]["data"]["object"]["outcome"]["reason"] == "insufficient_funds"
 
-        def test_named_flows_still_work(stripe_events):
-            assert stripe_events("signup")[0]["type"] == "customer.created"
+        def test_named_flows_bill_from_the_ini_catalog(stripe_events):
+            events = stripe_events("upgrade")
+            assert events[0]["type"] == "customer.created"
+            keys = [
+                e["data"]["object"]["items"]["data"][0]["price"]["lookup_key"]
+                for e in events
+                if e["type"].startswith("customer.subscription.")
+            ]
+            assert keys[0] == "pro_monthly" and keys[-1] == "advanced_monthly", keys
         """
     )
     result = pytester.runpytest()

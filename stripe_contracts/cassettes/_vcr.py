@@ -36,10 +36,12 @@ from vcr.util import read_body
 from stripe_contracts import _yaml
 from stripe_contracts.cassettes.files import CassetteError, header, write_atomic
 from stripe_contracts.cassettes.match import (
+    Explain,
     body_differences,
     describe_differences,
     query_differences,
 )
+from stripe_contracts.cassettes.origin import scenario_field, scenario_file_of
 from stripe_contracts.cassettes.scrub import (
     LiveKeyRefused,
     SecretFound,
@@ -145,8 +147,9 @@ def open_cassette(
         decode_compressed_response=True,
     )
     recorder.register_serializer("yaml", _YamlSerializer)
-    recorder.register_matcher("query_params", query_params)
-    recorder.register_matcher("body_params", body_params)
+    origin = scenario_file_of(path)  # a cassette synthesized from a scenario file
+    recorder.register_matcher("query_params", _matcher(query_params, origin))
+    recorder.register_matcher("body_params", _matcher(body_params, origin))
     recorder.register_persister(_Persister(state))
     user_hooks = options.pop("before_record_request", None) or options.pop("before_record", None)
     before_request = [*_hooks(user_hooks), _scrub_request(mode, pii)]
@@ -177,18 +180,42 @@ def _hooks(value: Any) -> list[Callable[[Any], Any]]:
 # -- matching ----------------------------------------------------------------------------------
 
 
-def query_params(r1: Any, r2: Any) -> None:
+def query_params(r1: Any, r2: Any, explain: Explain | None = None) -> None:
     """vcrpy matcher: query strings equal as Stripe parameters (r1 live, r2 recorded)."""
-    found = query_differences(urlsplit(r1.uri).query, urlsplit(r2.uri).query)
+    found = query_differences(urlsplit(r1.uri).query, urlsplit(r2.uri).query, explain=explain)
     if found:
         raise AssertionError(describe_differences(found))
 
 
-def body_params(r1: Any, r2: Any) -> None:
+def body_params(r1: Any, r2: Any, explain: Explain | None = None) -> None:
     """vcrpy matcher: bodies equal as Stripe form parameters (or JSON, or bytes)."""
-    found = body_differences(read_body(r1), read_body(r2))
+    found = body_differences(read_body(r1), read_body(r2), explain=explain)
     if found:
         raise AssertionError(describe_differences(found))
+
+
+def _matcher(
+    match: Callable[[Any, Any, Explain | None], None], scenario_file: str | None
+) -> Callable[[Any, Any], None]:
+    """`match`, saying for a cassette synthesized from `scenario_file` where in that file each
+    differing parameter of the recorded request comes from. (vcrpy names a matcher by its
+    function's name in its messages: `body_params differs: ...`.)"""
+
+    def matcher(r1: Any, r2: Any) -> None:
+        if scenario_file is None:
+            return match(r1, r2, None)
+        method, path = str(r2.method), urlsplit(r2.uri).path
+
+        def explain(parameter: str) -> str | None:
+            field = scenario_field(method, path, parameter)
+            if field is None:
+                return None
+            return f"set {field} in {scenario_file} to what your code sends, then synthesize again"
+
+        return match(r1, r2, explain)
+
+    matcher.__name__ = matcher.__qualname__ = match.__name__
+    return matcher
 
 
 # -- scrubbing ---------------------------------------------------------------------------------

@@ -83,7 +83,11 @@ def add_commands(subparsers: Any) -> None:
         help="your own scenario file instead of SCENARIO (its customer, catalog and steps)",
     )
     synthesize.add_argument(
-        "--catalog", type=Path, metavar="FILE", help="with --scenario-file: the catalog file"
+        "--catalog",
+        type=Path,
+        metavar="FILE",
+        help="your catalog file: a named SCENARIO bills its prices (see `generate --help`); "
+        "with --scenario-file it replaces the file's `catalog:` key",
     )
     add_spec_options(synthesize)
     add_settings_options(synthesize)
@@ -110,7 +114,8 @@ def _synthesize(args: argparse.Namespace) -> int:
         if args.scenario:
             raise StripeContractsError("--scenario-file replaces SCENARIO", hint="give one of them")
         scenario_file = load_scenario_file(args.scenario_file, catalog=args.catalog)
-        cassette = cassette_for(run_scenario_file(scenario_file, spec, seed=args.seed))
+        scenario = run_scenario_file(scenario_file, spec, seed=args.seed)
+        cassette = cassette_for(scenario, scenario_file=args.scenario_file.name)
     elif not args.scenario:
         raise StripeContractsError(
             "cassette synthesize needs SCENARIO or --scenario-file FILE",
@@ -118,7 +123,9 @@ def _synthesize(args: argparse.Namespace) -> int:
         )
     else:
         settings = settings_from_args(args) or None
-        cassette = synthesize(args.scenario, spec, seed=args.seed, settings=settings)
+        cassette = synthesize(
+            args.scenario, spec, seed=args.seed, settings=settings, catalog=args.catalog
+        )
     write_cassette(cassette, args.out, force=args.force)
     count = len(cassette["interactions"])
     print(f"wrote {count} interactions to {args.out} (Stripe API {spec.api_version})")

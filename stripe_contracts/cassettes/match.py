@@ -13,25 +13,40 @@ change on every run.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Final
 
 from stripe_contracts.cassettes.form import FormDecodeError, decode_form
 
-__all__ = ["body_differences", "describe_differences", "differences", "query_differences"]
+__all__ = [
+    "Explain",
+    "body_differences",
+    "describe_differences",
+    "differences",
+    "query_differences",
+]
 
 MAX_SHOWN: Final = 8
 _MISSING: Final = object()
+#: Says how to change a parameter (by its name in bracket notation) at its source, or None.
+Explain = Callable[[str], str | None]
 
 
-def differences(actual: Any, recorded: Any, *, name: str = "") -> list[str]:
+def differences(
+    actual: Any, recorded: Any, *, name: str = "", explain: Explain | None = None
+) -> list[str]:
     """Every parameter where `actual` differs from `recorded`, e.g. ``email: 'b@x' (recorded
     'a@x')``; empty when they are equal. Dicts compare by key (order does not matter), lists
-    by position."""
-    return list(_walk(actual, recorded, name))
+    by position. `explain` adds how to change a parameter where the recording comes from
+    (``...; set customer.email in scenario.yaml``)."""
+    found = []
+    for label, text in _walk(actual, recorded, name):
+        how = explain(label) if explain is not None else None
+        found.append(f"{text}; {how}" if how else text)
+    return found
 
 
-def _walk(actual: Any, recorded: Any, name: str) -> Iterator[str]:
+def _walk(actual: Any, recorded: Any, name: str) -> Iterator[tuple[str, str]]:
     if isinstance(actual, dict) and isinstance(recorded, dict):
         for key in sorted({*actual, *recorded}, key=str):
             child = f"{name}[{key}]" if name else str(key)
@@ -49,11 +64,11 @@ def _walk(actual: Any, recorded: Any, name: str) -> Iterator[str]:
         return
     label = name or "(body)"
     if actual is _MISSING:
-        yield f"{label}: not sent (recorded {_show(recorded)})"
+        yield label, f"{label}: not sent (recorded {_show(recorded)})"
     elif recorded is _MISSING:
-        yield f"{label}: {_show(actual)} (not recorded)"
+        yield label, f"{label}: {_show(actual)} (not recorded)"
     else:
-        yield f"{label}: {_show(actual)} (recorded {_show(recorded)})"
+        yield label, f"{label}: {_show(actual)} (recorded {_show(recorded)})"
 
 
 def _show(value: Any) -> str:
@@ -68,22 +83,24 @@ def describe_differences(found: list[str]) -> str:
     return shown + (f"; and {more} more" if more > 0 else "")
 
 
-def query_differences(actual: str, recorded: str) -> list[str]:
+def query_differences(actual: str, recorded: str, *, explain: Explain | None = None) -> list[str]:
     """Differences between two query strings, decoded as Stripe parameters."""
-    return _compare(_decoded(actual), _decoded(recorded), "query")
+    return _compare(_decoded(actual), _decoded(recorded), "query", explain)
 
 
-def body_differences(actual: str | bytes | None, recorded: str | bytes | None) -> list[str]:
+def body_differences(
+    actual: str | bytes | None, recorded: str | bytes | None, *, explain: Explain | None = None
+) -> list[str]:
     """Differences between two request bodies: JSON parsed, forms decoded, else bytes."""
-    return _compare(_decoded(actual), _decoded(recorded), "body")
+    return _compare(_decoded(actual), _decoded(recorded), "body", explain)
 
 
-def _compare(actual: Any, recorded: Any, part: str) -> list[str]:
+def _compare(actual: Any, recorded: Any, part: str, explain: Explain | None) -> list[str]:
     if isinstance(actual, bytes) or isinstance(recorded, bytes):
         if actual == recorded:
             return []
         return [f"{part}: differs (not Stripe parameters, so compared byte for byte)"]
-    return differences(actual, recorded)
+    return differences(actual, recorded, explain=explain)
 
 
 def _decoded(raw: str | bytes | None) -> Any:

@@ -17,6 +17,7 @@ from typing import Any
 from stripe_contracts import _yaml
 from stripe_contracts.cassettes.files import write_atomic
 from stripe_contracts.cassettes.form import encode_form
+from stripe_contracts.cassettes.origin import origin_metadata
 from stripe_contracts.errors import StripeContractsError
 from stripe_contracts.graph.expand import expand_paths, payment_expand_path
 from stripe_contracts.scenarios import run_flow
@@ -35,7 +36,10 @@ def synthesize(flow: str, spec: Spec, *, seed: int = 0, **options: JSON) -> dict
     return cassette_for(run_flow(flow, spec, seed=seed, **options))
 
 
-def cassette_for(scenario: Scenario) -> dict[str, JSON]:
+def cassette_for(scenario: Scenario, *, scenario_file: str | None = None) -> dict[str, JSON]:
+    """The cassette of the scenario's API calls; `scenario_file` (its name) is noted in the
+    cassette's `metadata` when the scenario comes from one, so a replay mismatch can say where
+    in that file a parameter comes from (`cassettes.origin`)."""
     spec = scenario.spec
     count = subscription_count(scenario)
     if count > 1:
@@ -63,12 +67,15 @@ def cassette_for(scenario: Scenario) -> dict[str, JSON]:
     last = scenario.current
     for call, response in _follow_ups(scenario, last):
         calls.append((call, response, last))
-    return {
+    cassette: dict[str, JSON] = {
         "interactions": [
             _interaction(call, response, state, spec) for call, response, state in calls
         ],
         "version": 1,
     }
+    if scenario_file is not None:
+        cassette["metadata"] = origin_metadata(scenario_file)
+    return cassette
 
 
 def write_cassette(cassette: dict[str, JSON], path: Path, *, force: bool = False) -> None:
@@ -99,6 +106,9 @@ def _final_state_per_request(states: list[State]) -> list[State]:
 def _customer(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
     customer = state.objects[scenario.plan.customer_id]
     params = {"email": customer["email"], "name": customer["name"]}
+    for given in ("phone", "address"):  # sent when the scenario file gives them
+        if given in (scenario.customer or {}) and customer.get(given):
+            params[given] = customer[given]
     if customer.get("metadata"):
         params["metadata"] = customer["metadata"]
     return [(("POST", "/v1/customers", {}, params), customer)]

@@ -575,7 +575,7 @@ def _resolved_steps(scenario_file: ScenarioFile, scenario: Scenario) -> list[dic
             if key is None:
                 key = _neighbour_key(scenario_file, number, current, arguments["to"])
             item = {"price": key}
-            if "quantity" in arguments:  # else the item keeps its quantity
+            if "quantity" in arguments:  # else the request sends the item's own quantity
                 item["quantity"] = arguments["quantity"]
             arguments = {**arguments, "items": [_request(scenario_file, item, number)]}
             current = key
@@ -609,13 +609,15 @@ def _neighbour_key(scenario_file: ScenarioFile, number: int, current: str | None
     if found is None:
         base = next(p for p in scenario_file.catalog["prices"] if p["lookup_key"] == current)
         recurring = base.get("recurring") or {}
-        per = f"{recurring.get('interval_count', 1)} {recurring.get('interval', 'one-time')}"
+        count, interval = recurring.get("interval_count", 1), recurring.get("interval", "once")
+        per = interval if count == 1 else f"{count} {interval}s"
         raise UserFileError(
             f"{where}: {_catalog_name(scenario_file)} has no recurring price {to} than "
             f"{current!r} ({base.get('unit_amount', 'tiered')} {base['currency']} per {per}) "
             "with the same currency, interval and interval_count",
-            hint=f"add a price with a {to} unit_amount and the same currency and interval to "
-            "the catalog, or name one: change_price: {price: LOOKUP_KEY}",
+            hint=f"add a recurring price with a {to} unit_amount and the same currency and "
+            "interval to the catalog (or, in a scenario file, name the price: change_price: "
+            "{price: LOOKUP_KEY})",
         )
     return str(found["lookup_key"])
 

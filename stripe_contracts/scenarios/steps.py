@@ -298,8 +298,9 @@ def scenario_events(
     catalog: Path | None = None,
     **options: JSON,
 ) -> list[dict[str, JSON]]:
-    """The events of a named flow (with its `options`), a scenario file (its catalog from its
-    `catalog:` key, else `catalog`), a `ScenarioSteps` or a `Scenario`, in delivery order."""
+    """The events of a named flow (with its `options`, billed from `catalog` when given), a
+    scenario file (its catalog from its `catalog:` key, else `catalog`), a `ScenarioSteps` or
+    a `Scenario`, in delivery order."""
     from stripe_contracts.scenarios.catalog import run_flow
 
     if isinstance(source, ScenarioSteps):
@@ -309,7 +310,7 @@ def scenario_events(
     if isinstance(source, os.PathLike) or Path(source).suffix in (".yaml", ".yml", ".json"):
         scenario_file = load_scenario_file(Path(source), default_catalog=catalog)
         return build_events(run_scenario_file(scenario_file, spec, seed=seed).states, spec)
-    return build_events(run_flow(source, spec, seed=seed, **options).states, spec)
+    return build_events(run_flow(source, spec, seed=seed, catalog=catalog, **options).states, spec)
 
 
 __all__ = ["DEFAULT_CATALOG", "ScenarioSteps", "scenario_events"]
