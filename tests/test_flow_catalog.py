@@ -184,3 +184,25 @@ def test_an_error_of_a_flow_on_a_catalog_is_a_user_file_error() -> None:
     spec = spec_for("2023-08-16")
     with pytest.raises(UserFileError, match=r"downgrade.yaml: step 5 \(change_price\)"):
         run_flow("downgrade", spec, catalog=CATALOG)
+
+
+def test_a_one_off_invoice_bills_the_catalogs_one_time_price() -> None:
+    """A catalog with a one-time price (no `recurring`): one-off-invoice bills it, once."""
+    spec = spec_for("2023-08-16")
+    data = yaml.safe_load(CATALOG.read_text())
+    data["products"].append({"key": "onboarding", "name": "Onboarding"})
+    data["prices"].append(
+        {
+            "lookup_key": "onboarding_fee",
+            "product": "onboarding",
+            "currency": "usd",
+            "unit_amount": 9900,
+        }
+    )
+    s = run_flow("one-off-invoice", spec, catalog=data)
+    invoices = [o for o in s.current.objects.values() if o["object"] == "invoice"]
+    [invoice] = invoices
+    [line] = invoice["lines"]["data"]
+    assert line["price"]["lookup_key"] == "onboarding_fee"
+    assert (invoice["status"], invoice["amount_paid"]) == ("paid", 9900)
+    assert not [o for o in s.current.objects.values() if o["object"] == "subscription"]
