@@ -715,3 +715,25 @@ def test_a_pause_names_the_subscription_it_pauses_when_the_customer_has_two() ->
         "seat_monthly": {"behavior": "void", "resumes_at": None},
         "standard_monthly": None,
     }
+
+
+# -- the example ---------------------------------------------------------------------------------
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "scenario_files"
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_grace_period_example_meets_its_expectations_and_its_cassette_checks(
+    version: str, tmp_path: Path
+) -> None:
+    spec = ["--spec", str(SHARED / f"spec3.{version}.json")]
+    example = ["--scenario-file", str(EXAMPLES / "grace_period.yaml")]
+    assert main(["generate", *example, *spec, "--out", str(tmp_path / "b")]) == 0
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    for entry in manifest["objects"]:
+        obj = json.loads((tmp_path / "b" / entry["file"]).read_text())
+        if obj["object"] != "entitlements.active_entitlement_summary":
+            assert validate(obj, spec_for(version)) == [], obj["id"]
+    cassette = str(tmp_path / "c.yaml")
+    assert main(["cassette", "synthesize", *example, *spec, "--out", cassette]) == 0
+    assert main(["cassette", "check", *spec, cassette]) == 0
