@@ -515,6 +515,8 @@ def test_void_and_mark_uncollectible_close_each_renewal_at_once_without_an_attem
 
 
 def test_resuming_clears_pause_collection_and_the_next_renewal_is_collected() -> None:
+    # customer.subscription.resumed "Only applies when a `status=paused` subscription is
+    # resumed, not when payment collection is resumed" (https://docs.stripe.com/api/events/types)
     steps, _ = paused("void")
     events = events_after(steps, lambda s: s.resume_collection())
     assert types(events) == ["customer.subscription.updated"]
