@@ -118,6 +118,18 @@ def loopback_server(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterat
         server.server_close()
 
 
+def bundle_objects(bundle: Path) -> list[dict[str, Any]]:
+    """The objects of a bundle `generate` wrote, in its manifest's order."""
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    return [json.loads((bundle / e["file"]).read_text()) for e in manifest["objects"]]
+
+
+def bundle_events(bundle: Path) -> list[dict[str, Any]]:
+    """The events of a bundle `generate` wrote, in delivery order."""
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    return [json.loads((bundle / e["file"]).read_text()) for e in manifest["events"]]
+
+
 @cache
 def spec_for(version: str) -> Spec:
     """A full spec with the entitlements excerpt layered over it."""

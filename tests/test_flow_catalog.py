@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import SHARED, spec_for
+from conftest import SHARED, bundle_events, bundle_objects, spec_for
 from stripe_contracts.cli import main
 from stripe_contracts.errors import InvalidArgument
 from stripe_contracts.scenarios import build_events, run_flow
@@ -22,16 +22,6 @@ from stripe_contracts.validation import validate
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "scenario_files"
 CATALOG = EXAMPLES / "catalog.yaml"  # the catalog: standard 1500, advanced 4500 / 45000
 SPEC_2023 = str(SHARED / "spec3.2023-08-16.json")
-
-
-def objects_of(bundle: Path) -> list[dict[str, Any]]:
-    manifest = json.loads((bundle / "manifest.json").read_text())
-    return [json.loads((bundle / e["file"]).read_text()) for e in manifest["objects"]]
-
-
-def events_of(bundle: Path) -> list[dict[str, Any]]:
-    manifest = json.loads((bundle / "manifest.json").read_text())
-    return [json.loads((bundle / e["file"]).read_text()) for e in manifest["events"]]
 
 
 def summaries(events: list[dict[str, Any]]) -> list[list[str]]:
@@ -52,7 +42,7 @@ def test_a_named_flow_on_your_catalog_carries_its_lookup_keys(
     argv = ["generate", "upgrade", "--catalog", str(CATALOG), "--spec", str(SHARED / spec_file)]
     argv += ["--spec", str(SHARED / "entitlements.2026-09-30.json")]
     assert main([*argv, "--out", str(out)]) == 0
-    objects = objects_of(out)
+    objects = bundle_objects(out)
     prices = {o["lookup_key"]: o for o in objects if o["object"] == "price"}
     assert set(prices) == {"standard_monthly", "advanced_monthly", "advanced_yearly"}
     assert prices["standard_monthly"]["unit_amount"] == 1500
@@ -64,7 +54,7 @@ def test_a_named_flow_on_your_catalog_carries_its_lookup_keys(
     assert subscription["items"]["data"][0]["price"]["lookup_key"] == "advanced_monthly"
     granted = {o["lookup_key"] for o in objects if o["object"] == "entitlements.active_entitlement"}
     assert granted == {"basic_features", "extended_features"}
-    assert summaries(events_of(out)) == [
+    assert summaries(bundle_events(out)) == [
         ["basic_features"],
         ["basic_features", "extended_features"],
     ]
@@ -80,7 +70,7 @@ def test_the_subscription_scenario_takes_a_catalog_too(tmp_path: Path) -> None:
     out = tmp_path / "b"
     argv = ["generate", "subscription", "--catalog", str(CATALOG), "--spec", SPEC_2023]
     assert main([*argv, "--out", str(out)]) == 0
-    subscription = next(o for o in objects_of(out) if o["object"] == "subscription")
+    subscription = next(o for o in bundle_objects(out) if o["object"] == "subscription")
     assert subscription["items"]["data"][0]["price"]["lookup_key"] == "standard_monthly"
 
 

@@ -3,14 +3,12 @@ clear errors that write nothing, and the expectations of a file are checked."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 import stripe
 
-from conftest import SHARED, spec_for
+from conftest import SHARED, bundle_events, bundle_objects, spec_for
 from stripe_contracts.cassettes._vcr import open_cassette
 from stripe_contracts.cassettes.synthesize import cassette_for, write_cassette
 from stripe_contracts.cli import main
@@ -29,16 +27,6 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "scenario_files
 DAHLIA = str(SHARED / "spec3.2026-05-27.dahlia.json")
 
 
-def objects_of(bundle: Path) -> list[dict[str, Any]]:
-    manifest = json.loads((bundle / "manifest.json").read_text())
-    return [json.loads((bundle / e["file"]).read_text()) for e in manifest["objects"]]
-
-
-def events_of(bundle: Path) -> list[dict[str, Any]]:
-    manifest = json.loads((bundle / "manifest.json").read_text())
-    return [json.loads((bundle / e["file"]).read_text()) for e in manifest["events"]]
-
-
 @pytest.mark.parametrize("version", ["2023-08-16", "2026-05-27.dahlia"])
 def test_the_example_scenario_file_becomes_a_bundle_with_the_files_values(
     version: str, tmp_path: Path
@@ -47,7 +35,7 @@ def test_the_example_scenario_file_becomes_a_bundle_with_the_files_values(
     out = tmp_path / "b"
     args = ["generate", "--scenario-file", str(EXAMPLES / "scenario.yaml"), "--spec", spec]
     assert main([*args, "--out", str(out)]) == 0
-    objects, events = objects_of(out), events_of(out)
+    objects, events = bundle_objects(out), bundle_events(out)
     lookup = {o["lookup_key"] for o in objects if o["object"] == "price"}
     assert lookup == {"standard_monthly", "advanced_monthly", "advanced_yearly"}
     customer = next(o for o in objects if o["object"] == "customer")

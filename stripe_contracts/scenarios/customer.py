@@ -240,23 +240,13 @@ class Subscriptions:
                 )
             self.advance_to(chosen.plan.trial[1] + 120 * MINUTE)
         elif to == "next_retry":
-            self.advance_to(self._next_retry(chosen) + MINUTE)
+            self.advance_to(chosen.next_retry_at() + MINUTE)
         elif to == "retries_end":
             while (invoice := chosen.current.model.invoice) and invoice.next_payment_attempt:
                 self.advance_to(invoice.next_payment_attempt + MINUTE)
         days, hours = arguments.get("days", 0), arguments.get("hours", 0)
         later = int(days * DAY + hours * HOUR + arguments.get("minutes", 0) * MINUTE)
         self.advance_to(self.first.now + later)
-
-    def _next_retry(self, chosen: Scenario) -> int:
-        invoice = chosen.current.model.invoice
-        retry = invoice.next_payment_attempt if invoice else None
-        if retry is None:
-            raise InvalidArgument(
-                "no payment retry is scheduled now",
-                hint="retries follow a declined renewal; see the account's retries setting",
-            )
-        return retry
 
     def advance_to(self, target: int) -> None:
         """Move the shared clock to `target`: the earliest automatic step of any subscription

@@ -644,6 +644,10 @@ class Scenario:
 
     def advance_to_next_retry(self) -> Scenario:
         """Move the clock to just after the next automatic payment retry."""
+        return self.advance(minutes=(self.next_retry_at() - self.now) / MINUTE + 1)
+
+    def next_retry_at(self) -> int:
+        """When the latest invoice's next automatic payment attempt is due."""
         invoice = self.current.model.invoice
         retry = invoice.next_payment_attempt if invoice else None
         if retry is None:
@@ -651,7 +655,7 @@ class Scenario:
                 "no payment retry is scheduled now",
                 hint="retries follow a declined renewal; see the account's retries setting",
             )
-        return self.advance(minutes=(retry - self.now) / MINUTE + 1)
+        return retry
 
     def advance_until_retries_end(self) -> Scenario:
         """Move the clock past the last retry of the account's schedule."""
