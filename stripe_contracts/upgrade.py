@@ -156,16 +156,6 @@ KNOWN_MOVES: dict[tuple[str, str], KnownMove] = {
     ("invoice", "discount"): KnownMove("discounts", _INVOICE_OBJECT),
 }
 
-_KINDS = {
-    str: "string",
-    int: "integer",
-    float: "number",
-    bool: "boolean",
-    type(None): "null",
-    dict: "object",
-    list: "array",
-}
-
 _COUPON = f"{_BASIL}/deprecate-singular-coupon-promotion-code"
 #: "The coupon and promotion_code parameters and fields are no longer available on
 #: Subscription, Subscription Schedule, Customer or Preview Invoice endpoints ... Use the
@@ -189,21 +179,23 @@ for _operation in ("POST /v1/invoiceitems", "POST /v1/invoiceitems/{invoiceitem}
 #: How deep (in property names) a moved field is looked for inside its object.
 _MOVE_DEPTH = 5
 
-CHANGES = (
-    "moved",
-    "renamed",
-    "removed",
-    "type_changed",
-    "enum_value_removed",
-    "includable",
-    "object_type_removed",
-    "event_type_removed",
-)
+_KINDS = {
+    str: "string",
+    int: "integer",
+    float: "number",
+    bool: "boolean",
+    type(None): "null",
+    dict: "object",
+    list: "array",
+}
 
 
 @dataclass
 class Finding:
-    """One field (or event type) the documents use that the target version breaks."""
+    """One field (or event type, parameter, operation) the documents use that the target
+    version breaks. `change` is one of moved, renamed, removed, type_changed,
+    enum_value_removed, includable, object_type_removed, event_type_removed,
+    operation_removed."""
 
     object: str
     field: str
