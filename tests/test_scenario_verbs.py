@@ -16,11 +16,17 @@ from urllib.parse import parse_qs
 import pytest
 
 from conftest import SHARED, VERSIONS, fixtures_for, spec_for
-from stripe_contracts.cassettes.synthesize import cassette_for
+from stripe_contracts.cassettes.contract import check_cassette, format_text
+from stripe_contracts.cassettes.synthesize import cassette_for, write_cassette
 from stripe_contracts.cli import main
 from stripe_contracts.scenarios.events import SUMMARY_EVENT
+from stripe_contracts.scenarios.files import (
+    StepExpectationFailed,
+    load_scenario_file,
+    run_scenario_file,
+)
 from stripe_contracts.scenarios.steps import DEFAULT_CATALOG, ScenarioSteps
-from stripe_contracts.validation import validate
+from stripe_contracts.validation import validate, validate_as
 
 JSON = Any
 DAHLIA = str(SHARED / "spec3.2026-05-27.dahlia.json")
@@ -78,10 +84,10 @@ def assert_all_valid(steps: ScenarioSteps) -> None:
     spec = steps.spec
     for state in steps.scenario.states:
         for obj in state.objects.values():
-            assert validate(obj, spec) == [], (spec.api_version, obj["id"])
+            assert validate(obj, spec, strict=True) == [], (spec.api_version, obj["id"])
     for event in steps.events:
         if event["type"] != SUMMARY_EVENT:  # its object has no schema in Stripe's spec
-            assert validate(event, spec) == [], (spec.api_version, event["type"])
+            assert validate(event, spec, strict=True) == [], (spec.api_version, event["type"])
 
 
 def renewal(steps: ScenarioSteps) -> JSON:
@@ -416,6 +422,171 @@ def test_an_unpaid_subscription_paid_by_request_grants_its_features_again() -> N
     assert keys == ["basic_features"]
 
 
+# -- a manual payment that is declined ------------------------------------------------------
+
+
+def intent_and_charge(steps: ScenarioSteps) -> tuple[JSON, JSON]:
+    objects = steps.scenario.current.objects
+    [intent] = [o for o in objects.values() if o["object"] == "payment_intent"]
+    charge = objects[intent["last_payment_error"]["charge"]]
+    return intent, charge
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_declined_manual_payment_fails_the_attempt_and_leaves_the_invoice_open(
+    version: str,
+) -> None:
+    # invoice.payment_failed "Occurs whenever an invoice payment attempt fails"
+    # (https://docs.stripe.com/api/events/types); "manual payment attempts after the first
+    # attempt do not affect the retry schedule" (invoice.attempt_count in every spec); the
+    # card 4000 0000 0000 9995 declines with decline_code `insufficient_funds`, error code
+    # `card_declined` (https://docs.stripe.com/testing#declined-payments)
+    attempt_count = raw_spec(version)["components"]["schemas"]["invoice"]["properties"][
+        "attempt_count"
+    ]["description"]
+    assert "manual payment attempts after the first attempt do not affect" in attempt_count
+    steps = past_due(version)
+    before = steps.graph.invoice
+    delinquent = steps.graph.customer["delinquent"]
+    events = events_after(steps, lambda s: s.pay_invoice())
+    found = types(events)
+    for kind in ("charge.failed", "payment_intent.payment_failed", "invoice.payment_failed"):
+        assert found.count(kind) == 1, (kind, found)
+    assert found.index("charge.failed") < found.index("invoice.payment_failed")
+    assert "customer.subscription.updated" not in found and "customer.updated" not in found
+    assert steps.graph.customer["delinquent"] is delinquent is True
+    invoice = steps.graph.invoice
+    assert invoice["status"] == "open" and invoice["amount_paid"] == 0
+    assert invoice["attempt_count"] == before["attempt_count"] >= 1
+    assert invoice["next_payment_attempt"] == before["next_payment_attempt"] is not None
+    intent, charge = intent_and_charge(steps)
+    error = intent["last_payment_error"]
+    assert (error["type"], error["code"], error["decline_code"]) == (
+        "card_error",
+        "card_declined",
+        "insufficient_funds",
+    )
+    assert intent["status"] == "requires_payment_method"
+    assert (charge["status"], charge["failure_code"], charge["outcome"]["reason"]) == (
+        "failed",
+        "card_declined",
+        "insufficient_funds",
+    )
+    assert charge["created"] == events[0]["created"] and all(e["request"]["id"] for e in events)
+    failed = next(e for e in events if e["type"] == "charge.failed")["data"]["object"]
+    assert failed["id"] == charge["id"]
+    if "charge" in invoice:  # before basil the invoice names its latest charge
+        [updated] = [e for e in events if e["type"] == "invoice.updated"]
+        assert updated["data"]["previous_attributes"] == {"charge": before["charge"]}
+        assert invoice["charge"] == charge["id"] != before["charge"]
+    [subscription] = [
+        o for o in steps.scenario.current.objects.values() if o["object"] == "subscription"
+    ]
+    assert subscription["status"] == "past_due"
+    assert_all_valid(steps)
+
+
+def test_the_first_attempt_made_by_hand_counts_as_attempt_one() -> None:
+    # "Any payment attempt counts as the first attempt" (invoice.attempt_count); an incomplete
+    # subscription waits for its first payment (payment_behavior default_incomplete in the
+    # spec) and Stripe schedules no retries of it: next_payment_attempt stays null
+    steps = ScenarioSteps(spec_for("2023-08-16"), catalog=CATALOG)
+    steps.attach_payment_method(card="generic_decline")
+    steps.subscribe(items=[{"price": "seat_monthly"}], payment_behavior="default_incomplete")
+    assert steps.graph.invoice["attempt_count"] == 0
+    events = events_after(steps, lambda s: s.pay_invoice())
+    [updated] = [e for e in events if e["type"] == "invoice.updated"]
+    assert updated["data"]["previous_attributes"]["attempt_count"] == 0
+    assert updated["data"]["previous_attributes"]["attempted"] is False
+    invoice = updated["data"]["object"]
+    assert (invoice["attempt_count"], invoice["attempted"]) == (1, True)
+    assert invoice["status"] == "open" and invoice["next_payment_attempt"] is None
+    assert "invoice.payment_failed" in types(events)
+    intent, charge = intent_and_charge(steps)
+    # 4000 0000 0000 0341: generic_decline (https://docs.stripe.com/testing#declined-payments)
+    assert intent["last_payment_error"]["decline_code"] == "generic_decline"
+    assert charge["payment_method_details"]["card"]["last4"] == "0341"
+    # "An automatic payment failure ... will set this field to `true`" (customer.delinquent,
+    # dahlia spec): a manual one does not
+    assert steps.graph.customer["delinquent"] is False
+    assert steps.graph.subscription is not None
+    assert steps.graph.subscription["status"] == "incomplete"
+    assert_all_valid(steps)
+
+
+def test_each_declined_attempt_has_its_own_charge_and_retries_keep_their_schedule() -> None:
+    steps = past_due()
+    retry_at = steps.graph.invoice["next_payment_attempt"]
+    steps.pay_invoice()
+    first = intent_and_charge(steps)[1]["id"]
+    steps.advance(hours=1).pay_invoice()
+    second = intent_and_charge(steps)[1]["id"]
+    assert first != second
+    assert steps.graph.invoice["next_payment_attempt"] == retry_at
+    # the next automatic retry happens when it was scheduled, with a charge of its own
+    steps.attach_payment_method(card="success").advance(to="next_retry")
+    assert steps.graph.invoice["status"] == "paid"
+    assert latest_charge(steps) not in (first, second)
+    assert_all_valid(steps)
+
+
+def latest_charge(steps: ScenarioSteps) -> str:
+    objects = steps.scenario.current.objects
+    [intent] = [o for o in objects.values() if o["object"] == "payment_intent"]
+    charges = intent.get("charges") or {"data": [{}]}  # 2020: the list, no latest_charge
+    return str(intent.get("latest_charge") or charges["data"][-1].get("id"))
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_synthesized_cassette_answers_the_declined_pay_with_a_402_card_error(
+    version: str, tmp_path: Path
+) -> None:
+    # a declined card is a 402 "Request Failed" with a `card_error` carrying `code`,
+    # `decline_code` and the failed `charge` (https://docs.stripe.com/api/errors); the body
+    # validates against the spec's `error` schema, the default response of the operation
+    operation = raw_spec(version)["paths"]["/v1/invoices/{invoice}/pay"]["post"]
+    assert operation["responses"]["default"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/error"
+    }
+    spec = spec_for(version)
+    steps = past_due(version).pay_invoice()
+    cassette = cassette_for(steps.scenario)
+    [pay] = [i for i in cassette["interactions"] if i["request"]["uri"].endswith("/pay")]
+    assert pay["response"]["status"]["code"] == 402
+    body = json.loads(pay["response"]["body"]["string"])
+    assert validate_as(body, "error", spec, strict=True) == []
+    error = body["error"]
+    assert (error["type"], error["code"], error["decline_code"]) == (
+        "card_error",
+        "card_declined",
+        "insufficient_funds",
+    )
+    assert error["charge"] == intent_and_charge(steps)[1]["id"]
+    write_cassette(cassette, tmp_path / "pay.json")
+    report = check_cassette(tmp_path / "pay.json", spec, strict=True)
+    assert report.errors == [] and not report.unchecked, format_text([report])
+
+
+def test_a_scenario_file_expects_invoice_payment_failed_after_a_declined_pay(
+    tmp_path: Path,
+) -> None:
+    steps = [
+        *SUBSCRIBE,
+        {"attach_payment_method": {"card": "insufficient_funds"}},
+        {"advance": {"to": "period_end"}},
+        {"pay_invoice": {}},
+        {"expect_event": "invoice.payment_failed"},
+        {"expect": {"invoice": {"status": "open"}, "subscription": {"status": "past_due"}}},
+    ]
+    path = write_files(tmp_path, steps)
+    out = tmp_path / "out"
+    args = ["generate", "--scenario-file", str(path), "--spec", DAHLIA, "--out", str(out)]
+    assert main(args) == 0
+    paid = write_files(tmp_path, [*steps[:5], {"expect_event": "invoice.paid"}])
+    with pytest.raises(StepExpectationFailed, match=r"step 6 .*no invoice\.paid event"):
+        run_scenario_file(load_scenario_file(paid), spec_for("2023-08-16"))
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 def test_invoice_steps_validate_in_every_version(version: str) -> None:
     steps = past_due(version).mark_uncollectible().advance(to="period_end").advance(days=1)
@@ -644,9 +815,10 @@ SUBSCRIBE = [
                 *SUBSCRIBE,
                 {"attach_payment_method": {"card": "generic_decline"}},
                 {"advance": {"to": "period_end"}},
+                {"attach_payment_method": {"card": "requires_authentication"}},
                 {"pay_invoice": {}},
             ],
-            ["step 5 (pay_invoice)", "would be declined"],
+            ["step 6 (pay_invoice)", "requires authentication"],
         ),
         (
             [

@@ -258,7 +258,16 @@ def _create_invoice(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]
 
 
 def _pay_invoice(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
-    return _invoice_action(state, "pay")
+    [(call, invoice)] = _invoice_action(state, "pay")
+    if state.model.phase.declined_manually_at != state.time:
+        return [(call, invoice)]
+    # declined: Stripe answers with the card error, not the invoice ("402 Request Failed",
+    # the error object of https://docs.stripe.com/api/errors: type, code, decline_code,
+    # message, charge, doc_url), the same error as the PaymentIntent's last_payment_error
+    intent = state.model.payment_intent
+    assert intent is not None
+    error = state.objects[intent.id]["last_payment_error"]
+    return [(call, {"error": {k: v for k, v in error.items() if v is not None}})]
 
 
 def _void_invoice(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
@@ -327,6 +336,8 @@ def _interaction(call: Call, response: JSON, state: State, spec: Spec) -> dict[s
     method, path, query, body = call
     uri = API + path + (f"?{encode_form(query)}" if query else "")
     request_id = state.request or "req_synthesized"
+    # a card error's status (https://docs.stripe.com/api/errors); every other response is 200
+    status = {"code": 402, "message": "Payment Required"} if set(response) == {"error"} else None
     return {
         "request": {
             "method": method,
@@ -338,7 +349,7 @@ def _interaction(call: Call, response: JSON, state: State, spec: Spec) -> dict[s
             },
         },
         "response": {
-            "status": {"code": 200, "message": "OK"},
+            "status": status or {"code": 200, "message": "OK"},
             "headers": {
                 "Content-Type": ["application/json"],
                 "Request-Id": [request_id],

@@ -228,6 +228,13 @@ def build_payment(
             amount=invoice.amount_due,
             created=phase.paid_manually_at,
         )
+    elif phase.declined_manually_at is not None:  # a failed POST /v1/invoices/{id}/pay
+        charge = Charge(
+            id=ids.named("charge", f"{key}-manual-decline-{phase.manual_declines}"),
+            succeeded=False,
+            amount=invoice.amount_due,
+            created=phase.declined_manually_at,
+        )
     elif phase.payment in ("succeeded", "declined") and invoice.attempt_count:
         attempt = invoice.attempt_count
         finalized = invoice.finalized_at or invoice.created

@@ -184,6 +184,10 @@ class Phase:
     card: str = ""  # how that card behaved at the latest attempt ("": as attached)
     invoice_discounted: bool = True  # False: the latest invoice predates the plan's coupon
     paid_manually_at: int | None = None  # when POST /v1/invoices/{id}/pay paid the latest invoice
+    #: when POST /v1/invoices/{id}/pay last failed on the latest invoice (its failed charge is
+    #: the PaymentIntent's latest until the next attempt), and how many such requests failed
+    declined_manually_at: int | None = None
+    manual_declines: int = 0
     delinquency_cleared: bool = False  # the latest invoice was marked uncollectible by a request
     pause_collection: str | None = None  # the behavior while payment collection is paused
     invoice_paused: str | None = None  # the pause behavior the latest invoice was created under

@@ -206,11 +206,31 @@ def changes(before: State, after: State) -> list[tuple[str, Obj, Obj | None]]:
             found.append((notice, after.previews[notice], None))
         elif subject:
             found.append((notice, after.objects[subject], None))
+    found.extend(_invoice_attempts_failed(found, after.objects))
     if _entitlements(before) != _entitlements(after) and after.summary is not None:
         found.append((SUMMARY_EVENT, after.summary, None))
     for kind, _, _ in found:
         assert kind in _RANK, f"event type {kind} has no place in EVENT_ORDER"
     return sorted(found, key=lambda change: _RANK[change[0]])
+
+
+def _invoice_attempts_failed(
+    found: list[tuple[str, Obj, Obj | None]], objects: dict[str, Obj]
+) -> list[tuple[str, Obj, Obj | None]]:
+    """`invoice.payment_failed` "Occurs whenever an invoice payment attempt fails"
+    (https://docs.stripe.com/api/events/types), a manual one too (POST
+    /v1/invoices/{id}/pay), which after the first does not change `attempt_count` (the
+    spec's description of it) and, from basil on, leaves the invoice as it was: the failed
+    attempt shows as `payment_intent.payment_failed` of the invoice's PaymentIntent."""
+    told = {obj["id"] for kind, obj, _ in found if kind.startswith("invoice.payment_")}
+    failed = {obj["id"] for kind, obj, _ in found if kind == "payment_intent.payment_failed"}
+    extra: list[tuple[str, Obj, Obj | None]] = []
+    for invoice in objects.values():
+        if invoice.get("object") != "invoice" or invoice["id"] in told:
+            continue
+        if _intent_of(invoice, objects).get("id") in failed:
+            extra.append(("invoice.payment_failed", invoice, None))
+    return extra
 
 
 def _entitlements(state: State) -> list[str]:

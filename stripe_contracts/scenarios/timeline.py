@@ -316,7 +316,14 @@ class Scenario:
         attempts = self.phase.attempts + 1
         self._push(
             self.now + 2 * MINUTE,
-            replace(self.phase, status=status, payment=outcome, attempts=attempts, card=self.card),
+            replace(
+                self.phase,
+                status=status,
+                payment=outcome,
+                attempts=attempts,
+                card=self.card,
+                declined_manually_at=None,
+            ),
         )
         return self
 
@@ -506,16 +513,19 @@ class Scenario:
         state": the subscription's `status` in the spec), and so is a past_due or unpaid one,
         as when a retry pays it (https://docs.stripe.com/billing/subscriptions/overview); the
         customer is no longer delinquent ("Paying an invoice ... via the API will set this
-        field to false": customer.delinquent in the dahlia spec)."""
+        field to false": customer.delinquent in the dahlia spec). A card that declines fails
+        the attempt instead (`_pay_declined`)."""
         self._action = "pay_invoice"
         phase = self._require_open_invoice("pay_invoice", ("open", "uncollectible"))
         outcome = self._card_outcome()
-        if outcome != "succeeded":
+        if outcome == "requires_action":
             raise InvalidArgument(
-                f"pay_invoice: the default card ({self.card}) would be declined; a failed manual "
-                "payment is not modeled",
-                hint="attach a working card first (attach_payment_method: {card: success})",
+                f"pay_invoice: the default card ({self.card}) requires authentication; a manual "
+                "payment that needs 3-D Secure is not modeled",
+                hint="attach another card first (attach_payment_method: {card: success})",
             )
+        if outcome == "declined":
+            return self._pay_declined(phase)
         self._push(
             self.now,
             replace(
@@ -529,6 +539,36 @@ class Scenario:
                 exhausted=False,
                 card=self.card,
                 paid_manually_at=self.now,
+            ),
+        )
+        return self
+
+    def _pay_declined(self, phase: Phase) -> Scenario:
+        """POST /v1/invoices/{id}/pay with a card that declines: Stripe answers with a card
+        error (HTTP 402, https://docs.stripe.com/api/errors: "402 Request Failed") and the
+        attempt fails like an automatic one (https://docs.stripe.com/declines/card): the
+        invoice stays open (or uncollectible), its PaymentIntent gets `last_payment_error`
+        with the card's decline code and a new failed charge, and Stripe sends
+        `invoice.payment_failed`, which "Occurs whenever an invoice payment attempt fails"
+        (https://docs.stripe.com/api/events/types). "Any payment attempt counts as the first
+        attempt, and subsequently only automatic retries increment the attempt count ...
+        manual payment attempts after the first attempt do not affect the retry schedule"
+        (invoice.attempt_count in the spec): `attempt_count` becomes at least 1 and
+        `next_payment_attempt` stays as it was. `customer.delinquent` is set to true by "An
+        automatic payment failure or passing the invoice.due_date" (the dahlia spec), not by
+        a manual one: it stays as it was. The subscription's status stays too: it changes with
+        the retry schedule (https://docs.stripe.com/billing/subscriptions/overview)."""
+        was_delinquent = self.current.model.delinquent
+        self._push(
+            self.now,
+            replace(
+                phase,
+                payment="declined",
+                attempts=max(phase.attempts, 1),
+                card=self.card,
+                declined_manually_at=self.now,
+                manual_declines=phase.manual_declines + 1,
+                delinquency_cleared=phase.delinquency_cleared or not was_delinquent,
             ),
         )
         return self
@@ -765,6 +805,8 @@ class Scenario:
             invoice_discounted=True,
             # a new invoice: not yet paid by a request, voided or marked uncollectible
             paid_manually_at=None,
+            declined_manually_at=None,
+            manual_declines=0,
             voided=False,
             uncollectible=False,
             invoice_closed_at=None,
@@ -813,8 +855,9 @@ class Scenario:
                 attempts=attempts,
                 retrying=False,
                 card=self.card,
+                declined_manually_at=None,
             )
-        failed = replace(phase, attempts=attempts, card=self.card)
+        failed = replace(phase, attempts=attempts, card=self.card, declined_manually_at=None)
         if attempts < len(self.settings.attempt_days):
             return failed
         return self._retries_ended(failed, when)
