@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -45,14 +46,14 @@ from stripe_contracts._cli_options import (
 from stripe_contracts._files import write_atomic
 from stripe_contracts.errors import InvalidArgument, StripeContractsError
 from stripe_contracts.graph.cards import BEHAVIOURS, card_behaviour
-from stripe_contracts.graph.catalog import Item
+from stripe_contracts.graph.catalog import Item, Price
 from stripe_contracts.graph.clock import DAY
 from stripe_contracts.graph.expand import payment_expand_path
 from stripe_contracts.graph.settings import BillingSettings, settings_from
 from stripe_contracts.scenarios.catalog import FLOWS, run_flow
 from stripe_contracts.scenarios.timeline import Scenario
 from stripe_contracts.spec import Spec
-from stripe_contracts.spec.requests import invoice_item_price
+from stripe_contracts.spec.requests import invoice_item_price, request_properties
 
 __all__ = ["REFERENCE", "add_commands", "cli_fixture", "cli_fixture_notes"]
 
@@ -254,7 +255,11 @@ class _Translator:
                 "feature", "post", "/v1/entitlements/features", params
             )
         for product in self.plan.products:
-            params = {"name": product.name, "metadata": {"stripe_contracts_product": product.id}}
+            metadata = {**product.overrides.get("metadata", {})}  # a catalog file's own
+            params = {
+                "name": product.name,
+                "metadata": {**metadata, "stripe_contracts_product": product.id},
+            }
             step = self.products[product.id] = self._add("product", "post", "/v1/products", params)
             for key in product.feature_keys if self.features else ():
                 path = f"/v1/products/{_ref(step)}/features"
@@ -278,7 +283,25 @@ class _Translator:
                     "interval": price.interval,
                     "interval_count": price.interval_count,
                 }
+            params.update(self._catalog_price(price))
             self.prices[price.id] = self._add("price", "post", "/v1/prices", params)
+
+    def _catalog_price(self, price: Price) -> dict[str, JSON]:
+        """What a catalog file says of a price beyond its amount: its lookup key (so code that
+        finds prices with `Price.list(lookup_keys=[...])` finds this one), nickname, tax
+        behavior and metadata, as far as the spec's POST /v1/prices takes them. A lookup key is
+        sent with `transfer_lookup_key: true`, which "will atomically remove the lookup key
+        from the existing price, and assign it to this price" (the parameter's description in
+        the spec, https://docs.stripe.com/api/prices/create): a second run of the file moves
+        the key to the new price instead of failing on a key already taken."""
+        accepted = request_properties(self.scenario.spec, "post", "/v1/prices")
+        params: dict[str, JSON] = {}
+        if price.lookup_key is not None and self.plan.catalog is not None:
+            params.update(lookup_key=price.lookup_key, transfer_lookup_key=True)
+        for key in ("nickname", "tax_behavior", "metadata"):
+            if key in price.overrides:
+                params[key] = price.overrides[key]
+        return {key: value for key, value in params.items() if key in accepted}
 
     # -- one handler per recorded call, dispatched through _HANDLERS --------------------------
 
@@ -477,14 +500,18 @@ def cli_fixture(
     trial_days: int | None = None,
     entitlements: bool = False,
     settings: BillingSettings | Mapping[str, JSON] | None = None,
+    catalog: str | os.PathLike[str] | JSON = None,
 ) -> dict[str, JSON]:
     """The Stripe CLI fixture file for `flow_name` (one of `scenarios.FLOWS`), as a dict.
 
     Deterministic for the same flow, spec and options. `entitlements` also creates the
     plan's entitlement features and attaches them to the products; `settings` are the
-    account's billing settings the flow runs under (its payment behavior is sent).
+    account's billing settings the flow runs under (its payment behavior is sent);
+    `catalog` (a catalog file's path or data) is the catalog the flow bills from, as
+    `generate NAME --catalog` bills it: its products, prices (with their lookup keys) and
+    features are created.
     """
-    options = _options(currency, trial_days, settings)
+    options = _options(currency, trial_days, settings, catalog)
     return _translate(flow_name, spec, seed=seed, features=entitlements, **options).fixture
 
 
@@ -497,9 +524,10 @@ def cli_fixture_notes(
     trial_days: int | None = None,
     entitlements: bool = False,
     settings: BillingSettings | Mapping[str, JSON] | None = None,
+    catalog: str | os.PathLike[str] | JSON = None,
 ) -> list[str]:
     """What to know before running `cli_fixture(...)`'s file against a real account."""
-    options = _options(currency, trial_days, settings)
+    options = _options(currency, trial_days, settings, catalog)
     return _translate(flow_name, spec, seed=seed, features=entitlements, **options).notes()
 
 
@@ -507,8 +535,11 @@ def _options(
     currency: str | None,
     trial_days: int | None,
     settings: BillingSettings | Mapping[str, JSON] | None,
+    catalog: str | os.PathLike[str] | JSON = None,
 ) -> dict[str, JSON]:
     options: dict[str, JSON] = {"settings": settings_from(settings)}
+    if catalog is not None:
+        options["catalog"] = catalog
     if currency is not None:
         options["currency"] = currency
     if trial_days is not None:
@@ -542,6 +573,14 @@ def add_commands(subparsers: Any) -> None:
         help="also create the plan's entitlement features (their lookup_keys are unique per "
         "account, so such a file runs once per account)",
     )
+    command.add_argument(
+        "--catalog",
+        type=Path,
+        metavar="FILE",
+        help="your catalog file (schemas/catalog.schema.json): SCENARIO bills its prices, as "
+        "with `generate SCENARIO --catalog`; its products and prices (with their lookup keys) "
+        "are created",
+    )
     command.add_argument("--out", type=Path, required=True, metavar="FILE")
     command.add_argument("--force", action="store_true", help="replace an existing FILE")
     command.set_defaults(handler=_export)
@@ -564,8 +603,19 @@ def _export(args: argparse.Namespace) -> int:
             f"--out {out} exists; refusing to overwrite it",
             hint="choose a new file name, or pass --force to replace it",
         )
+    if args.catalog and args.currency:
+        raise StripeContractsError(
+            f"--currency {args.currency} does not apply with --catalog {args.catalog}: the "
+            "catalog's prices carry their own currency",
+            hint="drop --currency, or give the catalog prices in that currency",
+        )
+    if args.catalog:
+        from stripe_contracts.scenarios.files import load_catalog
+
+        load_catalog(args.catalog)  # a bad file is named before the spec is read
     spec = spec_from_args(args)
-    options = _options(args.currency, args.trial_days, settings_from_args(args) or None)
+    settings = settings_from_args(args) or None
+    options = _options(args.currency, args.trial_days, settings, args.catalog)
     result = _translate(args.scenario, spec, seed=args.seed, features=args.entitlements, **options)
     try:
         write_atomic(out, dump_fixture(result.fixture), replace=args.force)

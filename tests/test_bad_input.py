@@ -529,6 +529,10 @@ ISSUE_CATALOG = (
 ).read_text()
 
 
+#: Where each command given a catalog writes (what must not appear on an error).
+OUT = {"cassette": "c.yaml", "export-cli-fixture": "f.json"}
+
+
 def _catalog_cases() -> dict[str, Case]:
     """`--catalog FILE` for the named flows: a catalog that lacks the price a flow needs, an
     option it contradicts, a file that cannot be read or is misspelt."""
@@ -536,13 +540,17 @@ def _catalog_cases() -> dict[str, Case]:
     def argv(command: list[str], catalog: str = ISSUE_CATALOG, *extra: str) -> Any:
         def args(t: Path, _m: pytest.MonkeyPatch) -> list[str]:
             path = _file(t, "catalog.yaml", catalog)
-            out = ["--out", str(t / ("c.yaml" if command[0] == "cassette" else "out"))]
+            out = ["--out", str(t / OUT.get(command[0], "out"))]
             return [*command, "--catalog", path, *FULL, *extra, *out]
 
         return args
 
     def unreadable(t: Path, _m: pytest.MonkeyPatch) -> list[str]:
         return ["generate", "renewal", "--catalog", f"{t}/nope.yaml", *FULL, "--out", f"{t}/out"]
+
+    def unreadable_fixture(t: Path, _m: pytest.MonkeyPatch) -> list[str]:
+        nope, out = f"{t}/nope.yaml", f"{t}/f.json"
+        return ["export-cli-fixture", "signup", "--catalog", nope, *FULL, "--out", out]
 
     lower = ("{tmp}/catalog.yaml", "no recurring price lower than 'standard_monthly'")
     one_time = ("{tmp}/catalog.yaml", "has no one-time (no `recurring`) price to bill")
@@ -571,6 +579,41 @@ def _catalog_cases() -> dict[str, Case]:
             unreadable,
             ("cannot read {tmp}/nope.yaml",),
             ("out",),
+        ),
+        "generate-catalog-misspelt-feature": Case(
+            argv(
+                ["generate", "signup"],
+                ISSUE_CATALOG.replace("features: [basic_features]", "features: [basic_feature]"),
+            ),
+            ("{tmp}/catalog.yaml", "'basic_feature' is not a feature of the catalog"),
+            ("out",),
+        ),
+        "export-cli-fixture-catalog-no-lower-price": Case(
+            argv(["export-cli-fixture", "downgrade"]), lower, ("f.json",)
+        ),
+        "export-cli-fixture-catalog-no-one-time-price": Case(
+            argv(["export-cli-fixture", "one-off-invoice"]), one_time, ("f.json",)
+        ),
+        "export-cli-fixture-catalog-with-currency": Case(
+            argv(["export-cli-fixture", "signup"], ISSUE_CATALOG, "--currency", "eur"),
+            ("--currency eur does not apply with --catalog",),
+            ("f.json",),
+        ),
+        "export-cli-fixture-catalog-misspelt-key": Case(
+            argv(["export-cli-fixture", "signup"], ISSUE_CATALOG.replace("prices:", "prises:")),
+            ("{tmp}/catalog.yaml", "unknown key 'prises'"),
+            ("f.json",),
+        ),
+        "export-cli-fixture-catalog-misspelt-lookup-key": Case(
+            argv(
+                ["export-cli-fixture", "signup"],
+                ISSUE_CATALOG.replace("features: [basic_features]", "features: [basic_feature]"),
+            ),
+            ("{tmp}/catalog.yaml", "basic_feature"),
+            ("f.json",),
+        ),
+        "export-cli-fixture-catalog-unreadable": Case(
+            unreadable_fixture, ("cannot read {tmp}/nope.yaml",), ("f.json",)
         ),
     }
 

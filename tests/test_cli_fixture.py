@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from conftest import EXCERPT, SHARED, spec_for
 from stripe_contracts.cassettes.contract import find_operation, parameters_schema
@@ -21,6 +22,8 @@ VERSION = "2023-08-16"
 SPEC_ARGS = ["--spec", str(SHARED / f"spec3.{VERSION}.json"), "--spec", str(EXCERPT)]
 STEP_KEYS = {"name", "path", "method", "params", "expected_error_type"}
 PLACEHOLDER = "ref_placeholder_id"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "scenario_files"
+MARKER = "stripe_contracts_product"  # the product's id offline, in its metadata
 
 
 def fixture_for(flow: str, version: str = VERSION, **options: Any) -> dict[str, Any]:
@@ -243,6 +246,103 @@ def test_entitlements_create_features_and_attach_them_to_products() -> None:
     assert attached["path"] == "/v1/products/${product:id}/features"
     assert attached["params"] == {"entitlement_feature": "${feature:id}"}
     assert "feature" not in {s["name"] for s in fixture_for("signup")["fixtures"]}
+
+
+#: The issue's catalog, with what a team adds to it: product metadata, a price's nickname,
+#: tax behavior and metadata.
+CATALOG = (
+    (EXAMPLES / "catalog.yaml")
+    .read_text()
+    .replace(
+        "    name: Standard\n",
+        "    name: Standard\n    metadata: {tier: s}\n",
+    )
+    .replace(
+        "  - lookup_key: advanced_monthly\n",
+        "  - lookup_key: advanced_monthly\n    nickname: Advanced monthly\n"
+        "    tax_behavior: exclusive\n    metadata: {plan: adv}\n",
+    )
+)
+
+
+def _catalog_file(tmp_path: Path) -> Path:
+    path = tmp_path / "catalog.yaml"
+    path.write_text(CATALOG)
+    return path
+
+
+@pytest.mark.parametrize("flow", ["signup", "upgrade", "renewal-failed-recovered", "cancel-now"])
+@pytest.mark.parametrize("version", ["2020-08-27", VERSION, "2026-05-27.dahlia"])
+def test_a_catalog_files_products_and_prices_are_created_with_its_lookup_keys_and_amounts(
+    flow: str, version: str, tmp_path: Path
+) -> None:
+    """Read against the catalog file itself (YAML, not our parse of it) and the spec."""
+    path = _catalog_file(tmp_path)
+    spec = spec_for(version)
+    fixture = cli_fixture(flow, spec, catalog=path, entitlements=True)
+    catalog = yaml.safe_load(CATALOG)
+    products = [s for s in fixture["fixtures"] if s["path"] == "/v1/products"]
+    assert [p["params"]["name"] for p in products] == [p["name"] for p in catalog["products"]]
+    for entry, product in zip(catalog["products"], products, strict=True):
+        mine = {k: v for k, v in product["params"]["metadata"].items() if k != MARKER}
+        assert mine == entry.get("metadata", {})
+    created = {s["name"]: s["params"] for s in fixture["fixtures"] if s["path"] == "/v1/prices"}
+    by_key = {p["lookup_key"]: p for p in created.values()}
+    assert set(by_key) == {p["lookup_key"] for p in catalog["prices"]}
+    product_step = {e["key"]: p["name"] for e, p in zip(catalog["products"], products, strict=True)}
+    for entry in catalog["prices"]:
+        params = by_key[entry["lookup_key"]]
+        assert params["unit_amount"] == entry["unit_amount"]
+        assert params["currency"] == entry["currency"]
+        assert params["recurring"]["interval"] == entry["recurring"]["interval"]
+        assert params["product"] == f"${{{product_step[entry['product']]}:id}}"
+        assert params["transfer_lookup_key"] is True  # a second run moves the key
+        for key in ("nickname", "tax_behavior", "metadata"):
+            assert params.get(key) == entry.get(key), key
+    features = [s["params"] for s in fixture["fixtures"] if s["name"].startswith("feature")]
+    assert features == [
+        {"name": f["name"], "lookup_key": f["lookup_key"]} for f in catalog["features"]
+    ]
+    # the flow subscribes to the catalog's first recurring price, by its step
+    [subscribe] = [s for s in fixture["fixtures"] if s["path"] == "/v1/subscriptions"]
+    [first] = subscribe["params"]["items"]
+    standard = next(n for n, p in created.items() if p["lookup_key"] == "standard_monthly")
+    assert first["price"] == f"${{{standard}:id}}"
+    # every request is an operation of the spec, its params valid
+    for s in fixture["fixtures"]:
+        found = find_operation(spec, s["method"], resolved(s["path"]))
+        assert not isinstance(found, Violation), found.message
+        problems = validate_schema(
+            resolved(s["params"]), parameters_schema(found[1]), spec, label=s["name"]
+        )
+        assert not problems, [p.message for p in problems]
+
+
+def test_an_upgrade_on_a_catalog_moves_to_its_next_higher_price(tmp_path: Path) -> None:
+    """As `generate upgrade --catalog` does: the recurring price of the same currency and
+    interval with the next higher unit_amount (advanced_monthly, 4500, in the file)."""
+    fixture = cli_fixture("upgrade", spec_for(VERSION), catalog=_catalog_file(tmp_path))
+    created = {s["name"]: s["params"] for s in fixture["fixtures"] if s["path"] == "/v1/prices"}
+    [item] = step(fixture, "subscription_update")["params"]["items"]
+    name = REFERENCE.fullmatch(item["price"])
+    assert name is not None
+    assert created[name.group(1)]["lookup_key"] == "advanced_monthly"
+    assert created[name.group(1)]["unit_amount"] == 4500
+
+
+def test_cli_export_with_a_catalog_writes_the_same_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _catalog_file(tmp_path)
+    out = tmp_path / "fixture.json"
+    args = ["export-cli-fixture", "signup", "--catalog", str(path), *SPEC_ARGS, "--seed", "2"]
+    assert main([*args, "--out", str(out)]) == 0
+    assert f"stripe fixtures {out}" in capsys.readouterr().out
+    expected = cli_fixture("signup", spec_for(VERSION), seed=2, catalog=path)
+    assert json.loads(out.read_text()) == expected
+    # without --catalog, the generator's catalog: no lookup keys are sent
+    plain = fixture_for("signup")
+    assert not any("lookup_key" in s["params"] for s in plain["fixtures"] if s["name"] == "price")
 
 
 def test_a_trial_without_a_card_pauses_when_it_ends() -> None:

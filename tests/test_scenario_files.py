@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import stripe
+import yaml
 
 from conftest import SHARED, bundle_events, bundle_objects, spec_for
 from stripe_contracts.cassettes._vcr import open_cassette
@@ -130,9 +131,10 @@ def test_a_catalog_with_a_misspelt_feature_names_the_nearest(tmp_path: Path) -> 
         .replace("features: [basic_features]", "features: [basic_feature]")
     )
     (tmp_path / "catalog.yaml").write_text(bad)
-    data = load_catalog(tmp_path / "catalog.yaml")
+    with pytest.raises(UserFileError, match=r"catalog\.yaml: products\[0\]\.features.*"):
+        load_catalog(tmp_path / "catalog.yaml")
     with pytest.raises(Exception, match="did you mean 'basic_features'"):
-        GraphBuilder(spec=spec_for("2023-08-16"), catalog=data).subscription()
+        GraphBuilder(spec=spec_for("2023-08-16"), catalog=yaml.safe_load(bad)).subscription()
     (tmp_path / "catalog.yaml").write_text(bad.replace("lookup_key: standard_monthly", "lookup: x"))
     with pytest.raises(UserFileError, match=r"prices\[0\]"):
         load_catalog(tmp_path / "catalog.yaml")

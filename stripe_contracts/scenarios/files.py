@@ -19,8 +19,9 @@ import yaml
 
 from stripe_contracts import _yaml
 from stripe_contracts.errors import InvalidArgument, StripeContractsError
-from stripe_contracts.graph.catalog import nearest_hint
+from stripe_contracts.graph.catalog import catalog_from_data, nearest_hint
 from stripe_contracts.graph.clock import MINUTE
+from stripe_contracts.graph.ids import IdFactory
 from stripe_contracts.graph.settings import BillingSettings, settings_from
 from stripe_contracts.scenarios.customer import Subscriptions, check_subscription_names
 from stripe_contracts.scenarios.timeline import Scenario
@@ -81,9 +82,14 @@ class ScenarioFile:
 
 
 def load_catalog(path: Path) -> JSON:
-    """A catalog file's data, checked against `catalog.schema.json`."""
+    """A catalog file's data, checked against `catalog.schema.json` and for its references (a
+    product's feature lookup keys, a price's product key), each error naming the file."""
     data = _read(path)
     _check(data, "catalog", path)
+    try:
+        catalog_from_data(IdFactory(0), data, 0)
+    except InvalidArgument as exc:
+        raise UserFileError(f"{path}: {exc.message}", hint=exc.hint) from None
     return data
 
 
