@@ -200,7 +200,11 @@ def _apply_coupon(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
 
 
 def _pause_collection(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
-    return _update_pause(scenario, state, {"behavior": state.model.phase.pause_collection})
+    phase = state.model.phase
+    value: dict[str, JSON] = {"behavior": phase.pause_collection}
+    if phase.pause_resumes_at is not None:  # pause_collection[resumes_at], a Unix time
+        value["resumes_at"] = phase.pause_resumes_at
+    return _update_pause(scenario, state, value)
 
 
 def _resume_collection(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
