@@ -15,14 +15,16 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import stripe
 
-from conftest import EXCERPT, SHARED, spec_for
-from stripe_contracts.cassettes.synthesize import cassette_for
+from conftest import EXCERPT, SHARED, bundle_events, bundle_objects, spec_for
+from stripe_contracts.cassettes._vcr import open_cassette
+from stripe_contracts.cassettes.files import Interaction, read_cassette
+from stripe_contracts.cassettes.form import decode_form
 from stripe_contracts.cli import main
-from stripe_contracts.errors import StripeContractsError
 from stripe_contracts.scenarios import build_events
 from stripe_contracts.scenarios.files import (
     UserFileError,
@@ -67,6 +69,10 @@ def _subscription_of(invoice: dict[str, Any]) -> str:
 
 def _by_type(objects: dict[str, dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [o for o in objects.values() if o.get("object") == kind]
+
+
+def _by_type_list(objects: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [o for o in objects if o.get("object") == kind]
 
 
 def _summaries(events: list[dict[str, Any]]) -> list[set[str]]:
@@ -339,9 +345,173 @@ def test_scenario_steps_take_a_key_and_name_a_subscription() -> None:
         _ = steps.cancel(subscription="teem").events
 
 
-def test_a_cassette_is_not_synthesized_for_two_subscriptions() -> None:
-    with pytest.raises(StripeContractsError, match="creates 2 subscriptions"):
-        cassette_for(_run(spec_for("2023-08-16")))
+#: Two subscriptions with their own items, coupon, tax rate and metadata, each updated, paused
+#: or canceled by name (catalog_offers.yaml has the coupon and the tax rate).
+TWO_CHANGED = """\
+catalog: catalog_offers.yaml
+customer:
+  email: ada@example.com
+  name: Ada Lovelace
+  metadata: {account_id: "7"}
+steps:
+  - attach_payment_method: {card: success}
+  - subscribe: {key: team, items: [{price: standard_monthly, quantity: 2}]}
+  - advance: {days: 3}
+  - subscribe: {key: pro, items: [{price: advanced_monthly, quantity: 1}], metadata: {seat: b},
+      coupon: loyalty_20, tax_rates: [vat]}
+  - update_items: {subscription: team, items: [{price: advanced_monthly, quantity: 3}]}
+  - change_quantity: {subscription: pro, quantity: 2}
+  - pause_collection: {subscription: team, behavior: void}
+  - resume_collection: {subscription: team}
+  - advance: {to: period_end, subscription: team}
+  - cancel: {subscription: pro, at_period_end: true}
+  - cancel: {subscription: team}
+"""
+
+
+def _two_changed(tmp_path: Path) -> Path:
+    (tmp_path / "catalog_offers.yaml").write_text((EXAMPLES / "catalog_offers.yaml").read_text())
+    path = tmp_path / "two.yaml"
+    path.write_text(TWO_CHANGED)
+    return path
+
+
+def _synthesized_and_bundle(tmp_path: Path, version: str) -> tuple[Path, Path, list[str]]:
+    """The cassette `cassette synthesize --scenario-file` writes, and the bundle `generate
+    --scenario-file` writes for the same file (the oracle of its responses)."""
+    path = _two_changed(tmp_path)
+    specs = ["--spec", str(SHARED / f"spec3.{version}.json"), "--spec", str(EXCERPT)]
+    cassette, bundle = tmp_path / "two-cassette.yaml", tmp_path / "bundle"
+    common = ["--scenario-file", str(path), *specs]
+    assert main(["cassette", "synthesize", *common, "--out", str(cassette)]) == 0
+    assert main(["generate", *common, "--out", str(bundle)]) == 0
+    return cassette, bundle, specs
+
+
+SUBSCRIPTIONS = "/v1/subscriptions"
+
+
+def _path(interaction: Interaction) -> str:
+    return urlsplit(interaction.request.uri).path
+
+
+def _collapsed(response: dict[str, Any]) -> dict[str, Any]:
+    """A response as its event's `data.object` has it: the expanded latest invoice as its id."""
+    latest = response.get("latest_invoice")
+    return {**response, "latest_invoice": latest["id"]} if isinstance(latest, dict) else response
+
+
+@pytest.mark.parametrize("version", ["2020-08-27", "2023-08-16", "2026-05-27.dahlia"])
+def test_a_cassette_for_two_subscriptions_answers_as_the_bundle_and_checks_against_the_spec(
+    version: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cassette, bundle, specs = _synthesized_and_bundle(tmp_path, version)
+    assert main(["cassette", "check", "--strict", *specs, str(cassette)]) == 0, capsys.readouterr()
+    interactions = read_cassette(cassette)
+    events, objects = bundle_events(bundle), {o.get("id"): o for o in bundle_objects(bundle)}
+    subs = sorted(_by_type(objects, "subscription"), key=lambda s: s["created"])
+    created = [i for i in interactions if (i.request.method, _path(i)) == ("POST", SUBSCRIPTIONS)]
+    assert len(created) == 2
+    for interaction in interactions:
+        response = json.loads(str(interaction.response.body))
+        request_id = interaction.response.headers["Request-Id"][0]
+        if interaction.request.method == "GET":  # after the flow: as the bundle has it last
+            if response.get("object") != "list":
+                assert response == objects[response["id"]]
+            continue
+        # what the request returned is what its own event carries (the request's id in
+        # `event.request.id`): the object of that subscription at that moment
+        carried = [
+            e["data"]["object"]
+            for e in events
+            if (e.get("request") or {}).get("id") == request_id
+            and e["data"]["object"].get("id") == response["id"]
+        ]
+        assert carried and carried[-1] == _collapsed(response), interaction.request.uri
+    # each subscription was created by its own request, answered with its own object, and
+    # updates reach each one at its own id
+    bodies = [decode_form(str(i.request.body)) for i in created]
+    assert [json.loads(str(i.response.body))["id"] for i in created] == [s["id"] for s in subs]
+    assert [[int(x["quantity"]) for x in b["items"]] for b in bodies] == [[2], [1]]
+    prices = {o["id"]: o["lookup_key"] for o in _by_type(objects, "price")}
+    assert [prices[b["items"][0]["price"]] for b in bodies] == [
+        "standard_monthly",
+        "advanced_monthly",
+    ]
+    assert "metadata" not in bodies[0] and bodies[1]["metadata"] == {"seat": "b"}
+    at = {_path(i) for i in interactions if i.request.method in ("POST", "DELETE")}
+    assert {f"/v1/subscriptions/{s['id']}" for s in subs} <= at
+
+
+def test_code_that_creates_two_subscriptions_with_the_files_values_replays(
+    tmp_path: Path,
+) -> None:
+    """stripe-python code written from the scenario file (its customer, lookup keys,
+    quantities, coupon, tax rate, metadata) replays the synthesized cassette; the ids it needs
+    are the bundle's (what `Price.list(lookup_keys=...)` would return)."""
+    cassette, bundle, _ = _synthesized_and_bundle(tmp_path, "2023-08-16")
+    objects = bundle_objects(bundle)
+    price = {o["lookup_key"]: o["id"] for o in _by_type_list(objects, "price")}
+    [coupon] = _by_type_list(objects, "coupon")
+    [tax_rate] = _by_type_list(objects, "tax_rate")
+    [pm] = _by_type_list(objects, "payment_method")
+    with open_cassette(cassette):  # replay only: a request not in the cassette fails
+        customer = stripe.Customer.create(
+            email="ada@example.com", name="Ada Lovelace", metadata={"account_id": "7"}
+        )
+        stripe.PaymentMethod.attach(pm["id"], customer=customer.id)
+        stripe.Customer.modify(customer.id, invoice_settings={"default_payment_method": pm["id"]})
+        expand = ["latest_invoice.payment_intent"]
+        team = stripe.Subscription.create(
+            customer=customer.id,
+            items=[{"price": price["standard_monthly"], "quantity": 2}],
+            expand=expand,
+            payment_behavior="allow_incomplete",
+        )
+        pro = stripe.Subscription.create(
+            customer=customer.id,
+            items=[{"price": price["advanced_monthly"], "quantity": 1}],
+            expand=expand,
+            payment_behavior="allow_incomplete",
+            coupon=coupon["id"],
+            default_tax_rates=[tax_rate["id"]],
+            metadata={"seat": "b"},
+        )
+        upgraded = stripe.Subscription.modify(
+            team.id,
+            items=[
+                {"id": team["items"].data[0].id, "price": price["advanced_monthly"], "quantity": 3}
+            ],
+            proration_behavior="create_prorations",
+        )
+        more = stripe.Subscription.modify(
+            pro.id,
+            items=[
+                {"id": pro["items"].data[0].id, "price": price["advanced_monthly"], "quantity": 2}
+            ],
+            proration_behavior="create_prorations",
+        )
+        paused = stripe.Subscription.modify(team.id, pause_collection={"behavior": "void"})
+        resumed = stripe.Subscription.modify(team.id, pause_collection="")
+        ending = stripe.Subscription.modify(pro.id, cancel_at_period_end=True)
+        canceled = stripe.Subscription.cancel(team.id)
+        invoices = [stripe.Invoice.retrieve(s.latest_invoice) for s in (canceled, ending)]
+        entitlements = stripe.entitlements.ActiveEntitlement.list(customer=customer.id)
+    assert team.id != pro.id and team.customer == pro.customer == customer.id
+    assert (team.status, pro.status) == ("active", "active")
+    assert team.latest_invoice.payment_intent.status == "succeeded"
+    assert pro.discount.coupon.id == coupon["id"] and pro.metadata["seat"] == "b"
+    assert upgraded.id == team.id and upgraded["items"].data[0].quantity == 3
+    assert more.id == pro.id and more["items"].data[0].quantity == 2
+    assert paused.pause_collection.behavior == "void" and resumed.pause_collection is None
+    assert ending.id == pro.id and ending.cancel_at_period_end is True
+    assert canceled.id == team.id and canceled.status == "canceled"
+    assert [i.subscription for i in invoices] == [team.id, pro.id]
+    assert all(i.status == "paid" for i in invoices)
+    # Advanced is still the customer's (pro runs to its period end): its features are active
+    assert {e.lookup_key for e in entitlements.auto_paging_iter()} == _features_of(
+        "advanced_monthly"
+    )
 
 
 def test_a_second_subscribe_takes_the_arguments_of_a_first(tmp_path: Path) -> None:

@@ -5,6 +5,12 @@ So client code that has never talked to Stripe can run against `stripe_cassette`
 calls are the ones listed in `CALLS` for each scenario action; after the flow the integration
 retrieves its latest invoice and lists the customer's active entitlements (when the spec
 describes entitlements). Every synthesized interaction passes `cassette check`.
+
+A customer with several subscriptions (`scenarios.customer`; Stripe's customers hold several
+since https://docs.stripe.com/changelog/2014-01-31/customers-support-multiple-subscriptions):
+each `subscribe` step is its own `POST /v1/subscriptions` with that subscription's items, and a
+step on one subscription is a call at its id answered with its object
+(`State.subject_model`); after the flow the latest invoice of every subscription is retrieved.
 """
 
 from __future__ import annotations
@@ -20,8 +26,8 @@ from stripe_contracts.cassettes.form import encode_form
 from stripe_contracts.cassettes.origin import origin_metadata
 from stripe_contracts.errors import StripeContractsError
 from stripe_contracts.graph.expand import expand_paths, payment_expand_path
+from stripe_contracts.graph.model import BillingModel
 from stripe_contracts.scenarios import run_flow
-from stripe_contracts.scenarios.customer import subscription_count
 from stripe_contracts.scenarios.timeline import Scenario, State
 from stripe_contracts.spec import Spec
 from stripe_contracts.spec.requests import invoice_item_price, subscription_coupon
@@ -41,14 +47,6 @@ def cassette_for(scenario: Scenario, *, scenario_file: str | None = None) -> dic
     cassette's `metadata` when the scenario comes from one, so a replay mismatch can say where
     in that file a parameter comes from (`cassettes.origin`)."""
     spec = scenario.spec
-    count = subscription_count(scenario)
-    if count > 1:
-        raise StripeContractsError(
-            f"scenario {scenario.name!r} creates {count} subscriptions for its customer; a "
-            "synthesized cassette covers the calls of one subscription",
-            hint="generate --scenario-file writes its bundle (objects and events); for a "
-            "cassette, use a scenario file with one subscribe step",
-        )
     calls: list[tuple[Call, JSON, State]] = []
     seen: set[str] = set()
     finals = _final_state_per_request(scenario.states)
@@ -103,6 +101,13 @@ def _final_state_per_request(states: list[State]) -> list[State]:
     return [s for s in states if s.request and last[s.request] is s]
 
 
+def _subject(state: State) -> BillingModel:
+    """The model of the subscription the state's request acted on: with several subscriptions
+    for the customer (`scenarios.customer`) it is that subscription's own, since the state's
+    `model` is the first subscription's."""
+    return state.subject_model or state.model
+
+
 def _customer(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
     customer = state.objects[scenario.plan.customer_id]
     params = {"email": customer["email"], "name": customer["name"]}
@@ -135,7 +140,8 @@ def _attach(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
 
 
 def _subscribe(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
-    plan = scenario.plan
+    model = _subject(state)
+    plan = model.plan
     body: dict[str, JSON] = {
         "customer": plan.customer_id,
         "items": [{"price": i.price.id, "quantity": i.quantity} for i in plan.items],
@@ -146,27 +152,25 @@ def _subscribe(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
     if plan.collection_method == "send_invoice":
         body.update(collection_method="send_invoice", days_until_due=30)
     else:
-        body["payment_behavior"] = scenario.settings.payment_behavior
+        body["payment_behavior"] = plan.settings.payment_behavior
     sub = state.objects[plan.subscription_id]
-    if state.model.plan.coupon is not None:
-        body.update(
-            subscription_coupon(scenario.spec, "/v1/subscriptions", state.model.plan.coupon.id)
-        )
+    if plan.coupon is not None:
+        body.update(subscription_coupon(scenario.spec, "/v1/subscriptions", plan.coupon.id))
     if sub.get("metadata"):
         body["metadata"] = sub["metadata"]
-    if state.model.plan.tax_rate is not None:
-        body["default_tax_rates"] = [state.model.plan.tax_rate.id]
+    if plan.tax_rate is not None:
+        body["default_tax_rates"] = [plan.tax_rate.id]
     response = _expanded(scenario, state, sub)
     return [(("POST", "/v1/subscriptions", {}, body), response)]
 
 
 def _expanded(scenario: Scenario, state: State, sub: dict[str, JSON]) -> dict[str, JSON]:
     path = payment_expand_path(scenario.spec)
-    return expand_paths(sub, [path], state.objects, scenario.spec, state.model)
+    return expand_paths(sub, [path], state.objects, scenario.spec, _subject(state))
 
 
 def _retrieve_subscription(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
-    sub_id = scenario.plan.subscription_id
+    sub_id = _subject(state).plan.subscription_id
     response = _expanded(scenario, state, state.objects[sub_id])
     query = {"expand": [payment_expand_path(scenario.spec)]}
     return [(("GET", f"/v1/subscriptions/{sub_id}", query, {}), response)]
@@ -181,7 +185,7 @@ def _update_items_unprorated(scenario: Scenario, state: State) -> list[tuple[Cal
 
 
 def _items_update(state: State, proration_behavior: str) -> list[tuple[Call, JSON]]:
-    sub = state.model.subscription
+    sub = _subject(state).subscription
     assert sub is not None
     body = {
         "items": [{"id": i.id, "price": i.price.id, "quantity": i.quantity} for i in sub.items],
@@ -191,8 +195,8 @@ def _items_update(state: State, proration_behavior: str) -> list[tuple[Call, JSO
 
 
 def _apply_coupon(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
-    sub_id = scenario.plan.subscription_id
-    coupon = state.model.plan.coupon
+    plan = _subject(state).plan
+    sub_id, coupon = plan.subscription_id, plan.coupon
     assert coupon is not None
     path = "/v1/subscriptions/{subscription_exposed_id}"
     body = subscription_coupon(scenario.spec, path, coupon.id)
@@ -200,7 +204,7 @@ def _apply_coupon(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
 
 
 def _pause_collection(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
-    phase = state.model.phase
+    phase = _subject(state).phase
     value: dict[str, JSON] = {"behavior": phase.pause_collection}
     if phase.pause_resumes_at is not None:  # pause_collection[resumes_at], a Unix time
         value["resumes_at"] = phase.pause_resumes_at
@@ -212,18 +216,18 @@ def _resume_collection(scenario: Scenario, state: State) -> list[tuple[Call, JSO
 
 
 def _update_pause(scenario: Scenario, state: State, value: JSON) -> list[tuple[Call, JSON]]:
-    sub_id = scenario.plan.subscription_id
+    sub_id = _subject(state).plan.subscription_id
     body = {"pause_collection": value}
     return [(("POST", f"/v1/subscriptions/{sub_id}", {}, body), state.objects[sub_id])]
 
 
 def _cancel(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
-    sub_id = scenario.plan.subscription_id
+    sub_id = _subject(state).plan.subscription_id
     return [(("DELETE", f"/v1/subscriptions/{sub_id}", {}, {}), state.objects[sub_id])]
 
 
 def _cancel_at_period_end(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
-    sub_id = scenario.plan.subscription_id
+    sub_id = _subject(state).plan.subscription_id
     return [
         (
             ("POST", f"/v1/subscriptions/{sub_id}", {}, {"cancel_at_period_end": True}),
@@ -233,12 +237,12 @@ def _cancel_at_period_end(scenario: Scenario, state: State) -> list[tuple[Call, 
 
 
 def _invoice_item(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
-    plan = scenario.plan
+    model = _subject(state)
     calls: list[tuple[Call, JSON]] = []
-    for line in state.model.phase.pending:
+    for line in model.phase.pending:
         assert line.invoice_item
         body = {
-            "customer": plan.customer_id,
+            "customer": model.plan.customer_id,
             **invoice_item_price(scenario.spec, line.item.price.id),
             "quantity": line.item.quantity,
         }
@@ -247,7 +251,7 @@ def _invoice_item(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
 
 
 def _create_invoice(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
-    invoice = state.model.invoice
+    invoice = _subject(state).invoice
     assert invoice is not None
     body = {
         "customer": scenario.plan.customer_id,
@@ -259,12 +263,13 @@ def _create_invoice(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]
 
 def _pay_invoice(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
     [(call, invoice)] = _invoice_action(state, "pay")
-    if state.model.phase.declined_manually_at != state.time:
+    model = _subject(state)
+    if model.phase.declined_manually_at != state.time:
         return [(call, invoice)]
     # declined: Stripe answers with the card error, not the invoice ("402 Request Failed",
     # the error object of https://docs.stripe.com/api/errors: type, code, decline_code,
     # message, charge, doc_url), the same error as the PaymentIntent's last_payment_error
-    intent = state.model.payment_intent
+    intent = model.payment_intent
     assert intent is not None
     error = state.objects[intent.id]["last_payment_error"]
     return [(call, {"error": {k: v for k, v in error.items() if v is not None}})]
@@ -279,7 +284,7 @@ def _mark_uncollectible(scenario: Scenario, state: State) -> list[tuple[Call, JS
 
 
 def _invoice_action(state: State, action: str) -> list[tuple[Call, JSON]]:
-    invoice = state.model.invoice
+    invoice = _subject(state).invoice
     assert invoice is not None
     return [(("POST", f"/v1/invoices/{invoice.id}/{action}", {}, {}), state.objects[invoice.id])]
 
@@ -310,6 +315,10 @@ def _follow_ups(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
     invoice = state.model.invoice
     if invoice is not None:
         calls.append((("GET", f"/v1/invoices/{invoice.id}", {}, {}), state.objects[invoice.id]))
+    for later in _later_subscriptions(scenario, state):  # each one's latest invoice, too
+        latest = later.get("latest_invoice")
+        if isinstance(latest, str) and latest in state.objects:
+            calls.append((("GET", f"/v1/invoices/{latest}", {}, {}), state.objects[latest]))
     if state.summary is not None and "/v1/entitlements/active_entitlements" in scenario.spec.paths:
         customer = scenario.plan.customer_id
         listing = dict(state.summary["entitlements"])
@@ -318,6 +327,14 @@ def _follow_ups(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
             (("GET", "/v1/entitlements/active_entitlements", {"customer": customer}, {}), listing)
         )
     return calls
+
+
+def _later_subscriptions(scenario: Scenario, state: State) -> list[dict[str, JSON]]:
+    """The customer's subscriptions after the first (`scenarios.customer`), in the order they
+    were created."""
+    first = scenario.plan.subscription_id
+    subs = [o for o in state.objects.values() if o.get("object") == "subscription"]
+    return [s for s in subs if s["id"] != first]
 
 
 def _interaction(call: Call, response: JSON, state: State, spec: Spec) -> dict[str, JSON]:

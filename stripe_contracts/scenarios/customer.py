@@ -335,6 +335,7 @@ class Subscriptions:
             summary=summary,
             granted=tuple(sorted(ordered.values())),
             subject=subject,
+            subject_model=own.model,
         )
 
     def _number_invoices(self, states: list[State]) -> None:

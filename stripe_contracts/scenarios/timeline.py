@@ -65,6 +65,9 @@ class State:
     #: ids over all of them, and the subscription a time-based notice is about.
     granted: tuple[str, ...] | None = None
     subject: str | None = None
+    #: ... and the model of that subscription's own timeline at this moment (`model` is the
+    #: first subscription's): what a request acting on `subject` sent and returned.
+    subject_model: BillingModel | None = None
 
 
 @dataclass
