@@ -685,6 +685,102 @@ def test_void_and_mark_uncollectible_close_each_renewal_at_once_without_an_attem
     assert finalized["data"]["object"]["status"] == "open"  # as it was when finalized
 
 
+def test_resumes_at_resumes_collection_by_itself_when_the_clock_passes_it() -> None:
+    # "The time after which the subscription will resume collecting payments"
+    # (pause_collection.resumes_at in every spec; a Unix time, nullable); a pause lasts
+    # indefinitely or ends automatically on a date
+    # (https://docs.stripe.com/billing/subscriptions/pause-payment)
+    for version in VERSIONS:
+        schema = raw_spec(version)["components"]["schemas"][
+            "subscriptions_resource_pause_collection"
+        ]
+        resumes_at = schema["properties"]["resumes_at"]
+        assert resumes_at["format"] == "unix-time" and resumes_at["nullable"] is True
+        assert "resume collecting payments" in resumes_at["description"]
+    for version in VERSIONS:
+        steps = subscribed(version).advance(days=3)
+        paused_at = steps.scenario.now
+        events = events_after(
+            steps, lambda s: s.pause_collection("void", resumes_at={"days": 40}).advance(days=60)
+        )
+        when = paused_at + 40 * 86400
+        pause = events[0]["data"]["object"]["pause_collection"]
+        assert pause == {"behavior": "void", "resumes_at": when}
+        [resumed] = [
+            e
+            for e in events
+            if e["type"] == "customer.subscription.updated"
+            and "pause_collection" in e["data"]["previous_attributes"]
+            and e["data"]["object"]["pause_collection"] is None
+        ]
+        assert resumed["created"] == when and resumed["request"]["id"] is None  # no API call
+        assert resumed["data"]["previous_attributes"] == {"pause_collection": pause}
+        assert resumed["data"]["object"]["status"] == "active"
+        found = types(events)
+        assert "customer.subscription.resumed" not in found
+        # the renewal during the pause was voided; the one after it is collected
+        voided = [e for e in events if e["type"] == "invoice.voided"]
+        paid = [e for e in events if e["type"] == "invoice.paid"]
+        assert len(voided) == 1 and voided[0]["created"] < when
+        assert len(paid) == 1 and paid[0]["created"] > when
+        assert_all_valid(steps)
+
+
+def test_resumes_at_period_end_collects_the_renewal_of_that_moment() -> None:
+    steps = subscribed().advance(days=3)
+    assert steps.graph.subscription is not None
+    end = steps.graph.subscription["current_period_end"]
+    events = events_after(
+        steps,
+        lambda s: (
+            s.pause_collection("mark_uncollectible", resumes_at={"to": "period_end"})
+            .advance(to="period_end")
+            .advance(days=1)
+        ),
+    )
+    assert events[0]["data"]["object"]["pause_collection"]["resumes_at"] == end
+    assert "invoice.marked_uncollectible" not in types(events)
+    assert steps.graph.invoice["status"] == "paid"
+    resumed = next(e for e in events[1:] if e["type"] == "customer.subscription.updated")
+    assert resumed["created"] == end and resumed["data"]["object"]["pause_collection"] is None
+
+
+def test_resuming_by_request_before_resumes_at_leaves_nothing_to_resume_later() -> None:
+    steps = subscribed().advance(days=3)
+    steps.pause_collection("keep_as_draft", resumes_at={"days": 5}).advance(days=1)
+    events = events_after(steps, lambda s: s.resume_collection().advance(days=10))
+    assert events[0]["data"]["previous_attributes"]["pause_collection"]["resumes_at"] is not None
+    later = [e for e in events[1:] if e["type"] == "customer.subscription.updated"]
+    assert all("pause_collection" not in e["data"]["previous_attributes"] for e in later)
+
+
+def test_the_cassette_sends_resumes_at_as_stripe_takes_it(tmp_path: Path) -> None:
+    # pause_collection_param of POST /v1/subscriptions/{id}: behavior and resumes_at, a
+    # unix-time integer (every spec)
+    for version in VERSIONS:
+        form = raw_spec(version)["paths"]["/v1/subscriptions/{subscription_exposed_id}"]["post"]
+        schema = form["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+        [param] = [
+            a for a in schema["properties"]["pause_collection"]["anyOf"] if a.get("properties")
+        ]
+        assert param["properties"]["resumes_at"] == {"format": "unix-time", "type": "integer"}
+    steps = subscribed().advance(days=3)
+    when = steps.scenario.now + 7 * 86400
+    steps.pause_collection("void", resumes_at=when).advance(days=10)
+    cassette = cassette_for(steps.scenario)
+    bodies = [
+        parse_qs(i["request"]["body"])
+        for i in cassette["interactions"]
+        if "pause_collection" in (i["request"]["body"] or "")
+    ]
+    assert bodies == [
+        {"pause_collection[behavior]": ["void"], "pause_collection[resumes_at]": [str(when)]}
+    ]
+    write_cassette(cassette, tmp_path / "pause.json")
+    report = check_cassette(tmp_path / "pause.json", spec_for("2023-08-16"), strict=True)
+    assert report.errors == [] and not report.unchecked, format_text([report])
+
+
 def test_resuming_clears_pause_collection_and_the_next_renewal_is_collected() -> None:
     # customer.subscription.resumed "Only applies when a `status=paused` subscription is
     # resumed, not when payment collection is resumed" (https://docs.stripe.com/api/events/types)
@@ -797,6 +893,22 @@ SUBSCRIBE = [
         (
             [{"pause_collection": {"behavior": "void"}}],
             ["step 1 (pause_collection)", "needs a subscription"],
+        ),
+        (
+            [*SUBSCRIBE, {"pause_collection": {"behavior": "void", "resumes_at": 1700000000}}],
+            ["step 3 (pause_collection)", "resumes_at=1700000000", "is not after"],
+        ),
+        (
+            [*SUBSCRIBE, {"pause_collection": {"behavior": "void", "resumes_at": {"days": 0}}}],
+            ["step 3 (pause_collection)", "resumes_at", "is not after"],
+        ),
+        (
+            [*SUBSCRIBE, {"pause_collection": {"behavior": "void", "resumes_at": {"weeks": 2}}}],
+            ["step 3", "resumes_at"],
+        ),
+        (
+            [*SUBSCRIBE, {"pause_collection": {"behavior": "void", "resumes_at": "tomorrow"}}],
+            ["step 3", "resumes_at"],
         ),
         (
             [*SUBSCRIBE, {"void_invoice": {}}],

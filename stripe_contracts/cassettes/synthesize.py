@@ -204,7 +204,11 @@ def _apply_coupon(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
 
 
 def _pause_collection(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
-    return _update_pause(scenario, state, {"behavior": _subject(state).phase.pause_collection})
+    phase = _subject(state).phase
+    value: dict[str, JSON] = {"behavior": phase.pause_collection}
+    if phase.pause_resumes_at is not None:  # pause_collection[resumes_at], a Unix time
+        value["resumes_at"] = phase.pause_resumes_at
+    return _update_pause(scenario, state, value)
 
 
 def _resume_collection(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
@@ -259,12 +263,13 @@ def _create_invoice(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]
 
 def _pay_invoice(scenario: Scenario, state: State) -> list[tuple[Call, JSON]]:
     [(call, invoice)] = _invoice_action(state, "pay")
-    if state.model.phase.declined_manually_at != state.time:
+    model = _subject(state)
+    if model.phase.declined_manually_at != state.time:
         return [(call, invoice)]
     # declined: Stripe answers with the card error, not the invoice ("402 Request Failed",
     # the error object of https://docs.stripe.com/api/errors: type, code, decline_code,
     # message, charge, doc_url), the same error as the PaymentIntent's last_payment_error
-    intent = state.model.payment_intent
+    intent = model.payment_intent
     assert intent is not None
     error = state.objects[intent.id]["last_payment_error"]
     return [(call, {"error": {k: v for k, v in error.items() if v is not None}})]

@@ -190,6 +190,7 @@ class Phase:
     manual_declines: int = 0
     delinquency_cleared: bool = False  # the latest invoice was marked uncollectible by a request
     pause_collection: str | None = None  # the behavior while payment collection is paused
+    pause_resumes_at: int | None = None  # when paused collection resumes by itself (None: never)
     invoice_paused: str | None = None  # the pause behavior the latest invoice was created under
     items: tuple[Item, ...] | None = None  # the items now, when they changed (upgrades)
     billed: tuple[Item, ...] | None = None  # the items the latest invoice billed

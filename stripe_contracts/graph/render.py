@@ -425,7 +425,10 @@ def render_subscription(
             "ended_at": sub.ended_at,
             "cancel_at_period_end": sub.cancel_at_period_end,
             "cancel_at": sub.cancel_at,
-            "pause_collection": {"behavior": m.phase.pause_collection, "resumes_at": None}
+            "pause_collection": {
+                "behavior": m.phase.pause_collection,
+                "resumes_at": m.phase.pause_resumes_at,
+            }
             if m.phase.pause_collection
             else None,
             "cancellation_details": {

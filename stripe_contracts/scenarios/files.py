@@ -20,7 +20,7 @@ import yaml
 from stripe_contracts import _yaml
 from stripe_contracts.errors import InvalidArgument, StripeContractsError
 from stripe_contracts.graph.catalog import catalog_from_data, nearest_hint
-from stripe_contracts.graph.clock import MINUTE
+from stripe_contracts.graph.clock import DAY, HOUR, MINUTE
 from stripe_contracts.graph.ids import IdFactory
 from stripe_contracts.graph.settings import BillingSettings, settings_from
 from stripe_contracts.scenarios.customer import Subscriptions, check_subscription_names
@@ -337,6 +337,24 @@ def _one_off_invoice(scenario: Scenario, arguments: JSON) -> None:
     scenario.create_invoice_item().create_and_pay_invoice()
 
 
+def _pause_collection(scenario: Scenario, arguments: JSON) -> None:
+    """`resumes_at`: a Unix time as Stripe takes it, or a time relative to the step: a
+    duration after it (`{days: 14}`), or the end of the billing period current at the step
+    plus an optional duration (`{to: period_end}`, `{to: period_end, days: 2}`)."""
+    resumes_at = arguments.get("resumes_at")
+    if isinstance(resumes_at, dict):
+        base = scenario.now
+        subscription = scenario.current.model.subscription
+        if resumes_at.get("to") == "period_end" and subscription is not None:
+            base = subscription.period[1]  # (no subscription: pause_collection says so)
+        offset = sum(
+            resumes_at.get(unit, 0) * size
+            for unit, size in (("days", DAY), ("hours", HOUR), ("minutes", MINUTE))
+        )
+        resumes_at = base + round(offset)
+    scenario.pause_collection(arguments["behavior"], resumes_at=resumes_at)
+
+
 def _cancel(scenario: Scenario, arguments: JSON) -> None:
     scenario.cancel(at_period_end=bool(arguments.get("at_period_end", False)))
 
@@ -405,9 +423,7 @@ _STEPS = {
     "pay_invoice": lambda scenario, arguments: scenario.pay_invoice(),
     "void_invoice": lambda scenario, arguments: scenario.void_invoice(),
     "mark_uncollectible": lambda scenario, arguments: scenario.mark_uncollectible(),
-    "pause_collection": lambda scenario, arguments: scenario.pause_collection(
-        arguments["behavior"]
-    ),
+    "pause_collection": _pause_collection,
     "resume_collection": lambda scenario, arguments: scenario.resume_collection(),
     "confirm_payment": _confirm,
     "one_off_invoice": _one_off_invoice,
@@ -468,6 +484,9 @@ def _check(data: JSON, kind: str, path: Path) -> None:
     if not errors:
         return
     error = errors[0]
+    if error.validator == "anyOf":  # a value of one of several forms: say what is wrong in its own
+        own = [e for e in error.context or () if e.validator != "type"]
+        error = own[0] if own else error
     where = _where(list(error.absolute_path))
     hint = "see schemas/" + kind + ".schema.json"
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):

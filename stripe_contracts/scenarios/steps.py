@@ -210,7 +210,8 @@ class ScenarioSteps:
         return self._add("apply_coupon", coupon=coupon, subscription=subscription)
 
     def pay_invoice(self, *, subscription: int | str | None = None) -> ScenarioSteps:
-        """Pay the latest invoice now with the customer's default card."""
+        """Pay the latest invoice now with the customer's default card (a card that
+        declines fails the attempt: `invoice.payment_failed`, the invoice stays open)."""
         return self._add("pay_invoice", subscription=subscription)
 
     def void_invoice(self, *, subscription: int | str | None = None) -> ScenarioSteps:
@@ -220,10 +221,18 @@ class ScenarioSteps:
         return self._add("mark_uncollectible", subscription=subscription)
 
     def pause_collection(
-        self, behavior: str, *, subscription: int | str | None = None
+        self,
+        behavior: str,
+        *,
+        resumes_at: int | dict[str, JSON] | None = None,
+        subscription: int | str | None = None,
     ) -> ScenarioSteps:
-        """Pause payment collection: `keep_as_draft`, `mark_uncollectible` or `void`."""
-        return self._add("pause_collection", behavior=behavior, subscription=subscription)
+        """Pause payment collection: `keep_as_draft`, `mark_uncollectible` or `void`;
+        `resumes_at` (a Unix time, `{"days": 14}` after now, or `{"to": "period_end"}`)
+        resumes it by itself when the clock passes it."""
+        return self._add(
+            "pause_collection", behavior=behavior, resumes_at=resumes_at, subscription=subscription
+        )
 
     def resume_collection(self, *, subscription: int | str | None = None) -> ScenarioSteps:
         return self._add("resume_collection", subscription=subscription)

@@ -600,19 +600,32 @@ class Scenario:
 
     # -- paused collection ---------------------------------------------------------------------
 
-    def pause_collection(self, behavior: str) -> Scenario:
+    def pause_collection(self, behavior: str, *, resumes_at: int | None = None) -> Scenario:
         """Pause payment collection (POST /v1/subscriptions/{id} with `pause_collection`,
         https://docs.stripe.com/billing/subscriptions/pause-payment): the subscription stays
         active and keeps its access, invoices are still created at each renewal but not
         collected, per `behavior`: `keep_as_draft` (left drafts, auto_advance false),
         `mark_uncollectible` or `void` (finalized and at once marked uncollectible or voided).
         The invoice issued before the pause is still retried. No `invoice.upcoming` is sent
-        while paused (the same page: no upcoming invoice emails or webhooks)."""
+        while paused (the same page: no upcoming invoice emails or webhooks).
+
+        `resumes_at` (a Unix time after now): "The time after which the subscription will
+        resume collecting payments" (the spec's pause_collection.resumes_at); the same page
+        lets a pause last indefinitely or end automatically on a date. When the clock passes
+        it, `pause_collection` is cleared as by `resume_collection` (`_resume_automatically`).
+        """
         self._action = "pause_collection"
         phase = self._require_status(("active", "trialing", "past_due"), "pause_collection")
         if behavior not in PAUSE_BEHAVIORS:
             raise InvalidArgument.choice("behavior", behavior, PAUSE_BEHAVIORS)
-        self._push(self.now, replace(phase, pause_collection=behavior))
+        whole = isinstance(resumes_at, int) and not isinstance(resumes_at, bool)
+        if resumes_at is not None and (not whole or resumes_at <= self.now):
+            raise InvalidArgument(
+                f"resumes_at={resumes_at!r} is not after the time of the pause ({self.now})",
+                hint="give a Unix time in the future, or in a scenario file a duration such "
+                "as resumes_at: {days: 14}",
+            )
+        self._push(self.now, replace(phase, pause_collection=behavior, pause_resumes_at=resumes_at))
         return self
 
     def resume_collection(self) -> Scenario:
@@ -628,8 +641,21 @@ class Scenario:
                 "resume_collection: payment collection is not paused",
                 hint="pause it first (pause_collection: {behavior: void})",
             )
-        self._push(self.now, replace(phase, pause_collection=None))
+        self._push(self.now, replace(phase, pause_collection=None, pause_resumes_at=None))
         return self
+
+    def _resume_automatically(self, phase: Phase) -> tuple[int, Phase, tuple[str, ...]] | None:
+        """At `pause_collection.resumes_at` collection resumes by itself: Stripe clears
+        `pause_collection` as a request setting it to "" would (a `customer.subscription.updated`
+        with no request; no `customer.subscription.resumed`, which "Only applies when a
+        `status=paused` subscription is resumed, not when payment collection is resumed",
+        https://docs.stripe.com/api/events/types). "The time after which the subscription will
+        resume collecting payments" (the spec): a renewal at that same second is collected.
+        https://docs.stripe.com/billing/subscriptions/pause-payment"""
+        if phase.pause_collection is None or phase.pause_resumes_at is None:
+            return None
+        resumed = replace(phase, pause_collection=None, pause_resumes_at=None)
+        return max(phase.pause_resumes_at, self.now), resumed, ()
 
     def _settled(self, phase: Phase) -> Phase:
         """The latest invoice is no longer collected: no retries, and a subscription that was
@@ -724,6 +750,9 @@ class Scenario:
         steps: list[tuple[int, Phase, tuple[str, ...]]] = []
         for when, notice in self._notices(phase, end):
             steps.append((when, phase, (notice,)))
+        resume = self._resume_automatically(phase)  # before a change of the same moment
+        if resume is not None:
+            steps.append(resume)
         change = self._next_change(phase, invoice, end)
         if change is not None:
             steps.append((change[0], change[1], ()))
