@@ -537,6 +537,40 @@ def latest_charge(steps: ScenarioSteps) -> str:
     return str(intent.get("latest_charge") or charges["data"][-1].get("id"))
 
 
+def test_a_declined_payment_of_an_uncollectible_invoice_leaves_it_uncollectible() -> None:
+    # POST .../pay takes an uncollectible invoice (Scenario.mark_uncollectible); `paid` is
+    # "Whether payment was successfully collected for this invoice" (the spec), so a declined
+    # attempt leaves it unpaid, and uncollectible as it was
+    paid = raw_spec("2023-08-16")["components"]["schemas"]["invoice"]["properties"]["paid"]
+    assert paid["description"].startswith("Whether payment was successfully collected")
+    steps = past_due(invoice_after_retries="uncollectible").advance(to="retries_end")
+    assert steps.graph.invoice["status"] == "uncollectible"
+    attempts = steps.graph.invoice["attempt_count"]
+    events = events_after(steps, lambda s: s.pay_invoice())
+    assert "invoice.payment_failed" in types(events) and "invoice.paid" not in types(events)
+    invoice = steps.graph.invoice
+    assert (invoice["status"], invoice["attempt_count"]) == ("uncollectible", attempts)
+    assert invoice["paid"] is False
+    assert_all_valid(steps)
+
+
+def test_a_declined_pay_of_a_second_subscription_answers_with_that_invoices_card_error() -> None:
+    steps = ScenarioSteps(spec_for("2023-08-16"), catalog=CATALOG).attach_payment_method()
+    steps.subscribe(items=[{"price": "seat_monthly"}]).advance(days=2)
+    steps.subscribe(items=[{"price": "advanced_monthly"}])
+    steps.attach_payment_method(card="insufficient_funds")
+    steps.advance(to="period_end", subscription=1).advance(days=1)
+    events = events_after(steps, lambda s: s.pay_invoice(subscription=1))
+    [failed] = [e for e in events if e["type"] == "invoice.payment_failed"]
+    invoice = failed["data"]["object"]
+    cassette = cassette_for(steps.scenario)
+    [pay] = [i for i in cassette["interactions"] if i["request"]["uri"].endswith("/pay")]
+    assert pay["request"]["uri"].endswith(f"/v1/invoices/{invoice['id']}/pay")
+    assert pay["response"]["status"]["code"] == 402
+    error = json.loads(pay["response"]["body"]["string"])["error"]
+    assert error["charge"] == invoice["charge"]  # the failed charge of that invoice
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 def test_the_synthesized_cassette_answers_the_declined_pay_with_a_402_card_error(
     version: str, tmp_path: Path
