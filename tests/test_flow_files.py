@@ -32,7 +32,9 @@ from stripe_contracts.scenarios.files import (
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = spec_for("2023-08-16")
 #: name -> (sha256 of the events, sha256 of the synthesized cassette), both as
-#: json.dumps(..., sort_keys=True), from the Python flows of 60112b5.
+#: json.dumps(..., sort_keys=True), from the Python flows of 60112b5; upgrade and downgrade
+#: re-pinned when proration lines took Stripe's description ("Unused time on Basic after
+#: 11 Jan 2024"), their only change.
 PYTHON_FLOWS = {
     "signup": (
         "07de5d36aa9b6ea69fec47e8601fc2c66db4eac0ac8e6bb2d8008257aabb1a7a",
@@ -75,12 +77,12 @@ PYTHON_FLOWS = {
         "037d5598b36e23c0e9bfc708971916f541f6e3f5b7e9df02d7875e152b9d8c5c",
     ),
     "upgrade": (
-        "227f2c1fb286fa64205690b819be59401f49e2cdff57e31e080e9d615192e7fe",
-        "09a678582acc2288c0c4389c120be5069da407ab0b274c63cbb1bf8e8eeeb22d",
+        "51d334242ec6ca8207b953350e348ef971daf7a14ea7aef03483a33f27ac943c",
+        "752153891fc19d822e9655443e9fcdf1b41773d156e179297e87938b5c02f836",
     ),
     "downgrade": (
-        "8ab828abcabad9d56d3c294a20926b735ddcb6647a31240bef7276452be2ea5d",
-        "35ad477ba08f7feb141583d2ccff0f1b894bf5913c36d53dd1522b7ece0af6a6",
+        "c6a4311cd73108f32d1caff84fa8f47ba61a284c16e37f5fab4e65ac84664d73",
+        "01d4794b87c0cc9e600d1616ef32c49c9958e2ce5ce97a2b46379b2f62e60f09",
     ),
     "cancel-at-period-end": (
         "888e5755f09cccb88931c86bca0b7136a777f9f491811a9760a26134309bdc08",

@@ -48,7 +48,7 @@ PINNED: dict[str, dict[tuple[str, int], str]] = {
         ("incomplete", 5): "21c082f25a23fa51d5dc2daeaf96e5e2f8a0923af5e5ffa51f587a95fe431b36",
         ("active-tiered", 9): "e1fcc7e814746a4578387fafdcb3d0a569d2fda18e93b14644d28db4b2f8d2ce",
         ("unpaid-overrides", 4): "70d21ea78aaf705b8b1702f01b33e3af106c138464cf813ceb1d587cb2c2b43b",
-        ("upgrade", 2): "418d8952cdd116d6bd0bedac7c053789687b09ba084c71a62123bcbe09791e73",
+        ("upgrade", 2): "3ed4955bf4cca271bea293366b53e3976b647e3360e4f5645c0945d34f526b58",
         ("one-off-invoice", 2): "c504628414bfb19b95877d6fc84445e7228f041b48c1a053b4f85c9580bc5607",
     },
     "2023-08-16": {
@@ -60,7 +60,7 @@ PINNED: dict[str, dict[tuple[str, int], str]] = {
         ("incomplete", 5): "0fa30350c24d74899eada64e6f1e6fbc0801d81201edbab2ef4a945e04c9054f",
         ("active-tiered", 9): "603e9e177bc0bb19606dc61d5b390396eee9c790f99c914142a459a9bc2eb7e5",
         ("unpaid-overrides", 4): "0abfb346d3efe39366876b3a60c438449bf1d4efd1bd5ef3be203cad0cab75c1",
-        ("upgrade", 2): "e5cfc513529d84584f32fdbf2219a822b42b4d7578da66f09c050af74187ef07",
+        ("upgrade", 2): "4480dac0a6a5d4410509c8ce6c5f8ca25e2adc05626311615b2dd48f65b4ef2d",
         ("one-off-invoice", 2): "85945a181c3885815d9e23515d1040ea8331af818568efde1ce6d8918e252829",
     },
 }

@@ -7,7 +7,9 @@ earlier output; every object and event validates against all three specs.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -143,6 +145,22 @@ def test_a_quantity_doubled_mid_period_bills_the_remaining_half_on_the_next_invo
     invoice = renewal(steps)
     assert invoice["amount_due"] == 2000 + 500
     assert sorted(line["amount"] for line in invoice["lines"]["data"]) == [-500, 1000, 2000]
+
+
+def test_proration_lines_are_described_as_stripe_describes_them() -> None:
+    # Stripe's responses: "Unused time on Base after 16 May 2018" (quantity 1) and "Remaining
+    # time on 2 \u00d7 Mirror Subscription after 14 Jan 2019" (quantity 2): see
+    # timeline.proration_description for where they were recorded
+    steps = subscribed().advance(hours=HALF_PERIOD_HOURS)
+    events = events_after(steps, lambda s: s.change_quantity(2))
+    when = datetime.fromtimestamp(events[0]["created"], tz=UTC).strftime("%d %b %Y")
+    [name] = [p["name"] for p in DEFAULT_CATALOG["products"] if p["key"] == "standard"]
+    descriptions = sorted(e["data"]["object"]["description"] for e in events[:2])
+    assert descriptions == [
+        f"Remaining time on 2 \u00d7 {name} after {when}",
+        f"Unused time on {name} after {when}",
+    ]
+    assert re.fullmatch(r"\d\d [A-Z][a-z]{2} \d{4}", when)
 
 
 def test_without_prorations_the_next_invoice_bills_only_the_new_quantity() -> None:

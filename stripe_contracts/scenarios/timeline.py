@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from stripe_contracts.errors import InvalidArgument
@@ -29,7 +30,7 @@ from stripe_contracts.graph.model import (
     make_plan,
     snapshot,
 )
-from stripe_contracts.graph.money import Coupon, format_money, parse_coupon
+from stripe_contracts.graph.money import Coupon, parse_coupon
 from stripe_contracts.graph.people import fake_card
 from stripe_contracts.graph.render import render, render_entitlement_summary
 from stripe_contracts.graph.settings import DEFAULT_SETTINGS, BillingSettings
@@ -420,13 +421,12 @@ class Scenario:
             for sign, item, label in ((-1, old, "Unused"), (1, new, "Remaining")):
                 amount = sign * round(item.price.amount_for(item.quantity) * fraction)
                 key = f"proration-{len(self.states)}-{index}-{label}"
-                when = format_money(abs(amount), self.plan.currency)
                 pending.append(
                     Line(
                         id=self.plan.ids.named("line_item", key),
                         item=item,
                         amount=amount,
-                        description=f"{label} time on {item.price.product.name} ({when})",
+                        description=proration_description(label, item, now),
                         period=(now, end),
                         proration=True,
                         invoice_item=self.plan.ids.named("invoiceitem", key),
@@ -1009,3 +1009,15 @@ class Scenario:
         preview.update((k, v) for k, v in not_yet.items() if k in preview)  # no new fields
         preview["status_transitions"] = dict.fromkeys(preview["status_transitions"])
         return preview
+
+
+def proration_description(label: str, item: Item, at: int) -> str:
+    """How Stripe describes a proration line: "Unused time on Base after 16 May 2018",
+    "Remaining time on 2 <times> Mirror Subscription after 14 Jan 2019" (<times> is U+00D7).
+    Both from Stripe responses: one shared at https://pastebin.com/Rxuk5FLW, one an
+    invoice.payment_failed event of API 2018-11-08 logged in a public webhook controller. The
+    prorations page (https://docs.stripe.com/billing/subscriptions/prorations) names the two
+    lines "Unused time on ..." and "Remaining time on ..."."""
+    quantity = f"{item.quantity} \N{MULTIPLICATION SIGN} " if item.quantity > 1 else ""
+    day = datetime.fromtimestamp(at, tz=UTC).strftime("%d %b %Y")
+    return f"{label} time on {quantity}{item.price.product.name} after {day}"
