@@ -56,7 +56,6 @@ STRIPE_ID_PREFIXES = {
     "entitlements.feature": "feat",
     "product_feature": "prodft",
     "entitlements.active_entitlement": "ent",
-    "coupon": "co",
     "discount": "di",
     "tax_rate": "txr",
     "event": "evt",
@@ -71,13 +70,14 @@ def referenced_ids(node: Any) -> list[tuple[str, str]]:
         for key, value in node.items():
             if key in ("id", "type"):  # a type such as `price_details` names no object
                 continue
-            if (
+            prefixed = (
                 isinstance(value, str)
                 and value.split("_")[0] in prefixes
                 and "_" in value
                 and " " not in value
                 and "/" not in value
-            ):
+            )
+            if prefixed or (isinstance(value, str) and key == "coupon"):  # coupons: no prefix
                 found.append((key, value))
             else:
                 found.extend(referenced_ids(value))

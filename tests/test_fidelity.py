@@ -8,6 +8,7 @@ listed in `KNOWN` with their reason (docs/fidelity.md says the same). And no pla
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -391,3 +392,31 @@ def test_values_stripes_examples_show_for_a_plain_account(version: str) -> None:
             assert pm["card"]["display_brand"] == pm["card"]["brand"]
     for charge in of_type(objects, "charge"):
         assert (charge["receipt_url"] is not None) is charge["paid"]
+
+
+@pytest.mark.parametrize("version", ["2020-08-27", "2023-08-16", "2026"])
+def test_a_coupon_id_has_the_shape_of_stripes(version: str) -> None:
+    """Stripe makes up a coupon id of 8 letters and digits, without a prefix ("Z4OV52SU" in
+    its example objects of every era)."""
+    theirs = fixtures_for(version)["coupon"]["id"]
+    spec = spec_for("2026-05-27.dahlia" if version == "2026" else version)
+    graph = GraphBuilder(spec=spec, seed=5).subscription(status="active", **EXTRAS[0])
+    ours = set(coupon_ids(list(graph.objects.values())))
+    shape = re.compile(r"[0-9A-Za-z]{8}")
+    assert shape.fullmatch(theirs), theirs
+    assert len(ours) == 1 and all(shape.fullmatch(i) for i in ours), ours
+
+
+def coupon_ids(node: JSON) -> Iterator[str]:
+    """Every coupon id in `node`: a `coupon` field's id, or the coupon object's."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "coupon" and isinstance(value, str):
+                yield value
+            elif key == "coupon" and isinstance(value, dict):
+                yield value["id"]
+            else:
+                yield from coupon_ids(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from coupon_ids(value)
