@@ -31,6 +31,11 @@ def test_a_declined_signup_carries_the_cards_codes(card: str) -> None:
     charge = next(e for e in events if e["type"] == "charge.failed")["data"]["object"]
     assert charge["failure_code"] == code and charge["outcome"]["reason"] == decline_code
     assert charge["payment_method_details"]["card"]["last4"] == last4
+    # last_payment_error.payment_method: "The PaymentMethod object for errors returned on a
+    # request involving a PaymentMethod" (Stripe's SDK reference): the declined card
+    declined = error["payment_method"]
+    assert declined["object"] == "payment_method" and declined["id"] == charge["payment_method"]
+    assert declined["card"]["last4"] == last4
 
 
 def test_a_replaced_card_is_a_new_default_payment_method_used_by_the_next_retry() -> None:

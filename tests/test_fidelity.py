@@ -138,7 +138,7 @@ KNOWN.update(
             ),
             **{
                 f"+/last_payment_error/{k}": EXAMPLE_DECLINE
-                for k in ("charge", "code", "decline_code", "doc_url", "message")
+                for k in ("charge", "code", "decline_code", "doc_url", "message", "payment_method")
             },
         },
         (DAHLIA, "invoice_payment"): {

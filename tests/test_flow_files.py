@@ -34,7 +34,8 @@ SPEC = spec_for("2023-08-16")
 #: name -> (sha256 of the events, sha256 of the synthesized cassette), both as
 #: json.dumps(..., sort_keys=True), from the Python flows of 60112b5; upgrade and downgrade
 #: re-pinned when proration lines took Stripe's description ("Unused time on Basic after
-#: 11 Jan 2024"), their only change.
+#: 11 Jan 2024"), and the flows with a declined payment when last_payment_error came to carry
+#: the declined PaymentMethod: each time the only change.
 PYTHON_FLOWS = {
     "signup": (
         "07de5d36aa9b6ea69fec47e8601fc2c66db4eac0ac8e6bb2d8008257aabb1a7a",
@@ -49,23 +50,23 @@ PYTHON_FLOWS = {
         "43cad4534aa762c15dd506aa84a99b1610916a6b77f35978fce3add9ce6acbbb",
     ),
     "signup-declined": (
-        "68bb303d1ebf8420460fb700a4325a0eb7b20364fc374490d5edb0e35db1ca06",
-        "b9ed8ad15bd51d4856de1dabf2715d9816f5b6f15b5bd30c0dd0fc53f607a3cb",
+        "38a1c8d5e0c1faaeeb888543fe4fd678ad26a57d25b6168093eed98299ff7cee",
+        "3c310f6ee509c59f14bdaafedfc7ef6f82c1ac0da6681d39b89492cb5f905929",
     ),
     "renewal": (
         "98a3d0e9ca28ad7208c5e3eedb60d5d5c988f371c76d3be7d7cdf1282299fcdd",
         "23a84723b10e0d2bb496a6b2703de990f0f112b36f5e98b52402ac1d1387c696",
     ),
     "renewal-failed-recovered": (
-        "8e85ec4a5c2cf29ffb9522ebde4c593600bc3d3eb83e9db86f2e9ea855e8a3b2",
+        "834f6afc69bf550e9f472a236a567ae1e76a79634cbf1f0083047f9d93aac303",
         "27781a0c6058e3d2b3478e188919ad38a6d6bf8ed7c698fe830d481134aa8dc9",
     ),
     "renewal-failed-unpaid": (
-        "905865e173194171964fac4cbbe1b7277bdf6cb9cca6d214ae14b97c51b84f59",
+        "6fa16304d78d6b4899f634729004b12aff929eacb559a8da17a55ce886e4d900",
         "a5fe1e295efe60107a98f8a1f8f06e7917dc3dd55f4451854d3942e897f2b7c4",
     ),
     "renewal-failed-canceled": (
-        "48f8f2f77fab5acefef848fdacaac14171066d346cc70581d7bfeb3fa09d8045",
+        "141daf335aa10119f1775b1319cdb99a1009a7d9f8ce52bccb8ca04a9cf8899a",
         "a5fe1e295efe60107a98f8a1f8f06e7917dc3dd55f4451854d3942e897f2b7c4",
     ),
     "trial": (
@@ -97,7 +98,7 @@ PYTHON_FLOWS = {
         "2a54fef4aea4f96dea391902be6faa127ba038d5557037ff6dcf304864f36efe",
     ),
     "one-off-invoice-declined": (
-        "5a63a6cb6e0cd9f445ccef6bcc080e0eea7d0f7e9746d7c889288912cb44e0aa",
+        "b8354a8d704072ce3a9e1432e562c4901f9c48a9bec7b5c82792685a60cb9d60",
         "4cf5aefab5e809e276ce42f6eda9586a4b0dddd7d67c423806474fea1a888c89",
     ),
 }

@@ -116,7 +116,8 @@ def render(model: BillingModel, spec: Spec) -> dict[str, dict[str, JSON]]:
         charge = render_charge(spec, m, m.charge) if m.charge else None
         if charge:
             out[charge["id"]] = charge
-        out[m.payment_intent.id] = render_payment_intent(spec, m, charge)
+        payment_method = out.get(m.payment_method_id) if m.payment_method_id else None
+        out[m.payment_intent.id] = render_payment_intent(spec, m, charge, payment_method)
         if spec.has_schema("invoice_payment"):
             payment = render_invoice_payment(spec, m)
             out[payment["id"]] = payment
@@ -325,7 +326,10 @@ def render_charge(spec: Spec, m: BillingModel, charge: Charge) -> dict[str, JSON
 
 
 def render_payment_intent(
-    spec: Spec, m: BillingModel, charge: dict[str, JSON] | None
+    spec: Spec,
+    m: BillingModel,
+    charge: dict[str, JSON] | None,
+    payment_method: dict[str, JSON] | None = None,
 ) -> dict[str, JSON]:
     pi = m.payment_intent
     assert pi is not None and m.invoice is not None
@@ -340,7 +344,11 @@ def render_payment_intent(
             "message": why.message,
             "charge": charge["id"] if charge else None,
             "doc_url": f"https://stripe.com/docs/error-codes/{code.replace('_', '-')}",
-            "payment_method": None,
+            # "The PaymentMethod object for errors returned on a request involving a
+            # PaymentMethod" (last_payment_error in Stripe's SDK reference,
+            # https://stripe.dev/stripe-android/payments-core/com.stripe.android.model/-payment-intent/-error/):
+            # the declined card
+            "payment_method": payment_method,
         }
     next_action = None
     if pi.requires_action:
